@@ -1,0 +1,40 @@
+#include "dataplane/eal/eal.h"
+
+#include <rte_eal.h>
+#include <rte_errno.h>
+#include <rte_lcore.h>
+#include <rte_mbuf.h>
+
+namespace keyway::dp {
+
+bool eal_init(const std::vector<std::string>& args, std::string* error) {
+  static bool done = false;
+  if (done) return true;
+  std::vector<std::string> argv_s{"keyway"};
+  if (args.empty()) {
+    for (const char* a : {"--no-huge", "-m", "512", "--in-memory", "--no-pci", "--no-telemetry",
+                          "--log-level=*:warning", "-l", "0"})
+      argv_s.emplace_back(a);
+  } else {
+    argv_s.insert(argv_s.end(), args.begin(), args.end());
+  }
+  std::vector<char*> argv;
+  for (auto& s : argv_s) argv.push_back(s.data());
+  argv.push_back(nullptr);
+  if (rte_eal_init(static_cast<int>(argv_s.size()), argv.data()) < 0) {
+    *error = std::string("DPDK EAL initialisation failed: ") + rte_strerror(rte_errno);
+    return false;
+  }
+  done = true;
+  return true;
+}
+
+rte_mempool* make_pktmbuf_pool(const char* name, unsigned count, std::string* error,
+                               unsigned data_room) {
+  rte_mempool* mp = rte_pktmbuf_pool_create(name, count, 0, 0,
+                                            static_cast<uint16_t>(data_room), rte_socket_id());
+  if (!mp) *error = std::string("cannot create mbuf pool '") + name + "': " + rte_strerror(rte_errno);
+  return mp;
+}
+
+}  // namespace keyway::dp

@@ -1,0 +1,217 @@
+// The per-SA burst functions, as templates over (crypto family, UDP
+// encapsulation, ESN). select_burst() picks one instantiation when an SA is
+// installed, so the per-packet loops never ask which transform they run.
+//
+// Outbound: prepare (validate inner, sequence number, headers, padding) ->
+// crypto -> account. Inbound (after esp_inbound() parsed the outer header
+// and found the SA): prepare (lengths, replay pre-check) -> crypto (ICV and
+// decryption) -> finish (replay commit, padding, next header, inner packet,
+// strip).
+#pragma once
+
+#include <rte_byteorder.h>
+#include <rte_ip.h>
+#include <rte_mbuf.h>
+
+#include <cstring>
+
+#include "dataplane/esp/crypto.h"
+#include "dataplane/esp/esp.h"
+
+namespace keyway::dp {
+
+inline uint16_t load_be16(const uint8_t* p) { return static_cast<uint16_t>(p[0] << 8 | p[1]); }
+inline uint32_t load_be32(const uint8_t* p) {
+  return uint32_t{p[0]} << 24 | uint32_t{p[1]} << 16 | uint32_t{p[2]} << 8 | p[3];
+}
+inline void store_be16(uint8_t* p, uint16_t v) {
+  p[0] = static_cast<uint8_t>(v >> 8);
+  p[1] = static_cast<uint8_t>(v);
+}
+
+// Length of the IP packet at p (IPv4 or IPv6), checked against `avail`
+// bytes; 0 when it is not a well-formed packet.
+inline uint32_t inner_ip_len(const uint8_t* p, uint32_t avail) {
+  if (avail < 1) return 0;
+  if ((p[0] >> 4) == 4) {
+    if (avail < 20) return 0;
+    uint32_t ihl = uint32_t{p[0] & 15u} * 4;
+    uint32_t tot = load_be16(p + 2);
+    if (ihl < 20 || tot < ihl || tot > avail) return 0;
+    return tot;
+  }
+  if ((p[0] >> 4) == 6) {
+    if (avail < 40) return 0;
+    uint32_t tot = 40u + load_be16(p + 4);
+    if (tot > avail) return 0;
+    return tot;
+  }
+  return 0;
+}
+
+struct EspImpl {
+  template <class C, bool kUdp, bool kEsn>
+  static uint16_t outbound(EspCtx& ctx, Sa& sa, std::span<rte_mbuf*> pkts) {
+    constexpr uint32_t kOuter = kUdp ? 28 : 20;
+    constexpr uint32_t kHeader = kOuter + 8 + C::kIvLen;
+    const auto n = static_cast<uint16_t>(pkts.size());
+    const bool expired = sa.hard_expired();
+
+    for (uint16_t i = 0; i < n; ++i) {
+      rte_mbuf* m = pkts[i];
+      EspCounter& v = ctx.verdict[i];
+      v = EspCounter::kOutOk;
+      if (expired) { v = EspCounter::kSaExpired; continue; }
+      if (m->nb_segs != 1) { v = EspCounter::kMultiSegment; continue; }
+      const uint8_t* in = rte_pktmbuf_mtod(m, const uint8_t*);
+      uint32_t len = inner_ip_len(in, m->data_len);
+      if (len == 0) { v = EspCounter::kBadInner; continue; }
+
+      uint64_t seq = sa.rt_.seq + 1;
+      if ((!kEsn && seq > UINT32_MAX) || (kEsn && seq == 0)) {
+        sa.rt_.flags.fetch_or(kSaHardExpired, std::memory_order_relaxed);
+        v = EspCounter::kSeqOverflow;
+        continue;
+      }
+      uint32_t pad = (C::kBlock - (len + 2) % C::kBlock) % C::kBlock;
+      uint32_t ct_len = len + pad + 2;
+      uint32_t trailer = pad + 2 + C::kIcv;
+      uint32_t total = kHeader + ct_len + C::kIcv;
+      if (total > 65535) { v = EspCounter::kTooBig; continue; }
+      if (rte_pktmbuf_headroom(m) < kHeader) { v = EspCounter::kNoHeadroom; continue; }
+      // Bytes past the inner packet (Ethernet padding) are dropped first.
+      uint32_t tail_free = rte_pktmbuf_tailroom(m) + (m->data_len - len);
+      if (tail_free < trailer) { v = EspCounter::kNoTailroom; continue; }
+      sa.rt_.seq = seq;
+
+      // Outer header fields copied from the inner one (RFC 4301 5.1.2.1).
+      uint8_t tos, ttl;
+      uint16_t frag;
+      if ((in[0] >> 4) == 4) {
+        tos = in[1];
+        ttl = in[8];
+        frag = in[6] & 0x40 ? 0x4000 : 0;  // DF
+      } else {
+        tos = static_cast<uint8_t>((in[0] & 0x0f) << 4 | in[1] >> 4);
+        ttl = in[7];
+        frag = 0;
+      }
+      uint8_t next_header = (in[0] >> 4) == 4 ? 4 : 41;
+
+      m->data_len = static_cast<uint16_t>(len);
+      m->pkt_len = len;
+      uint8_t* t = reinterpret_cast<uint8_t*>(rte_pktmbuf_append(m, static_cast<uint16_t>(trailer)));
+      for (uint32_t j = 0; j < pad; ++j) t[j] = static_cast<uint8_t>(j + 1);
+      t[pad] = static_cast<uint8_t>(pad);
+      t[pad + 1] = next_header;
+
+      uint8_t* o = reinterpret_cast<uint8_t*>(rte_pktmbuf_prepend(m, kHeader));
+      o[0] = 0x45;
+      o[1] = tos;
+      store_be16(o + 2, static_cast<uint16_t>(total));
+      store_be16(o + 4, ctx.ip_id++);
+      store_be16(o + 6, frag);
+      o[8] = ttl;
+      o[9] = kUdp ? IPPROTO_UDP : IPPROTO_ESP;
+      o[10] = o[11] = 0;
+      std::memcpy(o + 12, &sa.src_be_, 4);
+      std::memcpy(o + 16, &sa.dst_be_, 4);
+      uint16_t csum = rte_ipv4_cksum(reinterpret_cast<const rte_ipv4_hdr*>(o));
+      std::memcpy(o + 10, &csum, 2);
+      uint8_t* esp = o + kOuter;
+      if constexpr (kUdp) {
+        std::memcpy(o + 20, &sa.sport_be_, 2);
+        std::memcpy(o + 22, &sa.dport_be_, 2);
+        store_be16(o + 24, static_cast<uint16_t>(total - 20));
+        o[26] = o[27] = 0;  // RFC 3948 2.1: checksum SHOULD be zero
+      }
+      std::memcpy(esp, &sa.spi_be_, 4);
+      crypto::store_be32(esp + 4, static_cast<uint32_t>(seq));
+      // GCM's explicit IV is the 64-bit sequence number: unique per key
+      // (RFC 4106 3.1). CBC IVs are filled in by the crypto stage.
+      if constexpr (C::kIvLen == 8 && C::kBlock == 4) crypto::store_be64(esp + 8, seq);
+
+      PktScratch& s = ctx.scratch[i];
+      s.esp = esp;
+      s.ct_len = ct_len;
+      s.inner_len = len;
+      s.seq = seq;
+    }
+
+    C::template encrypt<kEsn>(ctx, sa.keys_, n);
+
+    for (uint16_t i = 0; i < n; ++i)
+      if (ctx.verdict[i] == EspCounter::kOutOk) sa.account(ctx.scratch[i].inner_len);
+    return n;
+  }
+
+  template <class C, bool kUdp, bool kEsn>
+  static uint16_t inbound(EspCtx& ctx, Sa& sa, std::span<rte_mbuf*> pkts) {
+    constexpr uint32_t kMin = 8 + C::kIvLen + C::kBlock + C::kIcv;
+    const auto n = static_cast<uint16_t>(pkts.size());
+    const bool expired = sa.hard_expired();
+
+    for (uint16_t i = 0; i < n; ++i) {
+      rte_mbuf* m = pkts[i];
+      EspCounter& v = ctx.verdict[i];
+      v = EspCounter::kInOk;
+      if (expired) { v = EspCounter::kSaExpired; continue; }
+      uint32_t off = m->l3_len + m->l4_len;
+      uint8_t* esp = rte_pktmbuf_mtod_offset(m, uint8_t*, off);
+      uint32_t esp_len = m->data_len - off;
+      if (esp_len < kMin) { v = EspCounter::kTooShort; continue; }
+      uint32_t ct_len = esp_len - 8 - C::kIvLen - C::kIcv;
+      if (ct_len % C::kBlock != 0) { v = EspCounter::kNotBlockAligned; continue; }
+      uint32_t seq_low = load_be32(esp + 4);
+      uint64_t seq = seq_low;
+      if constexpr (kEsn) {
+        if (!sa.rt_.replay.infer_esn(seq_low, &seq)) { v = EspCounter::kReplayOld; continue; }
+      }
+      ReplayVerdict r = sa.rt_.replay.check(seq);
+      if (r != ReplayVerdict::kOk) {
+        v = r == ReplayVerdict::kDuplicate ? EspCounter::kReplay : EspCounter::kReplayOld;
+        continue;
+      }
+      PktScratch& s = ctx.scratch[i];
+      s.esp = esp;
+      s.ct_len = ct_len;
+      s.seq = seq;
+    }
+
+    C::template decrypt<kEsn>(ctx, sa.keys_, n);
+
+    for (uint16_t i = 0; i < n; ++i) {
+      EspCounter& v = ctx.verdict[i];
+      if (v != EspCounter::kInOk) continue;
+      PktScratch& s = ctx.scratch[i];
+      // The ICV verified: only now may the window move (RFC 4303 3.4.3).
+      ReplayVerdict r = sa.rt_.replay.commit(s.seq);
+      if (r != ReplayVerdict::kOk) {
+        v = r == ReplayVerdict::kDuplicate ? EspCounter::kReplay : EspCounter::kReplayOld;
+        continue;
+      }
+      const uint8_t* pt = s.esp + 8 + C::kIvLen;
+      uint32_t pad = pt[s.ct_len - 2];
+      uint8_t next_header = pt[s.ct_len - 1];
+      if (pad + 2 > s.ct_len) { v = EspCounter::kBadPadding; continue; }
+      const uint8_t* padding = pt + s.ct_len - 2 - pad;
+      bool pad_ok = true;
+      for (uint32_t j = 0; j < pad; ++j) pad_ok &= padding[j] == j + 1;
+      if (!pad_ok) { v = EspCounter::kBadPadding; continue; }
+      if (next_header == 59) { v = EspCounter::kTfcDummy; continue; }
+      if (next_header != 4 && next_header != 41) { v = EspCounter::kBadNextHeader; continue; }
+      uint32_t avail = s.ct_len - 2 - pad;
+      uint32_t len = inner_ip_len(pt, avail);
+      if (len == 0 || (pt[0] >> 4) != (next_header == 4 ? 4 : 6)) { v = EspCounter::kBadInner; continue; }
+      rte_mbuf* m = pkts[i];
+      rte_pktmbuf_adj(m, static_cast<uint16_t>(pt - rte_pktmbuf_mtod(m, const uint8_t*)));
+      rte_pktmbuf_trim(m, static_cast<uint16_t>(m->data_len - len));
+      m->l3_len = 0;
+      m->l4_len = 0;
+      sa.account(len);
+    }
+    return n;
+  }
+};
+
+}  // namespace keyway::dp

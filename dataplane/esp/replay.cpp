@@ -1,0 +1,78 @@
+#include "dataplane/esp/replay.h"
+
+#include <bit>
+
+#include "dataplane/api/sa_spec.h"
+
+namespace keyway::dp {
+
+void ReplayWindow::init(uint32_t size, uint64_t highest) {
+  size_ = size;
+  top_ = highest;
+  bits_.fill(0);
+  uint32_t buckets = size ? std::bit_ceil(size / 64 + 1) : 1;
+  bucket_mask_ = buckets - 1;
+  // Everything at or below the starting point counts as already received:
+  // a window that starts at N must not accept N again.
+  if (size && highest) {
+    for (uint32_t i = 0; i < size; ++i) {
+      if (highest < i) break;
+      uint64_t s = highest - i;
+      bits_[(s >> 6) & bucket_mask_] |= uint64_t{1} << (s & 63);
+    }
+  }
+}
+
+ReplayVerdict ReplayWindow::check(uint64_t seq) const {
+  if (size_ == 0) return ReplayVerdict::kOk;
+  if (seq == 0) return ReplayVerdict::kTooOld;  // never sent (RFC 4303 3.3.3)
+  if (seq > top_) return ReplayVerdict::kOk;
+  if (seq + size_ <= top_) return ReplayVerdict::kTooOld;
+  uint64_t bit = uint64_t{1} << (seq & 63);
+  return (bits_[(seq >> 6) & bucket_mask_] & bit) ? ReplayVerdict::kDuplicate : ReplayVerdict::kOk;
+}
+
+ReplayVerdict ReplayWindow::commit(uint64_t seq) {
+  if (size_ == 0) {
+    if (seq > top_) top_ = seq;
+    return ReplayVerdict::kOk;
+  }
+  ReplayVerdict v = check(seq);
+  if (v != ReplayVerdict::kOk) return v;
+  if (seq > top_) {
+    uint64_t old_bucket = top_ >> 6;
+    uint64_t new_bucket = seq >> 6;
+    uint64_t steps = new_bucket - old_bucket;
+    if (steps > bucket_mask_ + 1u) steps = bucket_mask_ + 1u;
+    for (uint64_t i = 1; i <= steps; ++i) bits_[(old_bucket + i) & bucket_mask_] = 0;
+    top_ = seq;
+  }
+  bits_[(seq >> 6) & bucket_mask_] |= uint64_t{1} << (seq & 63);
+  return ReplayVerdict::kOk;
+}
+
+bool ReplayWindow::infer_esn(uint32_t seq_low, uint64_t* seq) const {
+  // With checking off the window still anchors the guess; use the largest
+  // configurable size so that moderate reordering resolves correctly.
+  uint32_t w = size_ ? size_ : kMaxReplayWindow;
+  uint32_t tl = static_cast<uint32_t>(top_);
+  uint32_t th = static_cast<uint32_t>(top_ >> 32);
+  uint32_t bottom = tl - w + 1;  // modulo 2^32 on purpose
+  uint32_t sh;
+  if (tl >= w - 1) {
+    // Case A: the window lies within one 2^32 subspace.
+    sh = seq_low >= bottom ? th : th + 1;
+  } else {
+    // Case B: the window spans two subspaces.
+    if (seq_low >= bottom) {
+      if (th == 0) return false;
+      sh = th - 1;
+    } else {
+      sh = th;
+    }
+  }
+  *seq = (uint64_t{sh} << 32) | seq_low;
+  return true;
+}
+
+}  // namespace keyway::dp

@@ -1,0 +1,115 @@
+#include "dataplane/esp/sa.h"
+
+#include <arpa/inet.h>
+#include <openssl/crypto.h>
+#include <openssl/rand.h>
+
+#include <cstring>
+
+#include "dataplane/esp/burst_select.h"
+
+namespace keyway::dp {
+namespace {
+
+// HMAC precomputation (RFC 2104): the hash state after one block of
+// key ^ ipad and key ^ opad, which intel-ipsec-mb resumes from.
+void hmac_pads(IMB_MGR* mgr, Transform t, const std::vector<uint8_t>& key, uint8_t* ipad,
+               uint8_t* opad) {
+  alignas(16) uint8_t block[64];
+  for (int pass = 0; pass < 2; ++pass) {
+    uint8_t x = pass == 0 ? 0x36 : 0x5c;
+    std::memset(block, x, sizeof block);
+    for (size_t i = 0; i < key.size(); ++i) block[i] = key[i] ^ x;
+    uint8_t* out = pass == 0 ? ipad : opad;
+    if (t == Transform::kDes3CbcSha1)
+      IMB_SHA1_ONE_BLOCK(mgr, block, out);
+    else
+      IMB_SHA256_ONE_BLOCK(mgr, block, out);
+  }
+  OPENSSL_cleanse(block, sizeof block);
+}
+
+}  // namespace
+
+std::unique_ptr<Sa> Sa::create(const SaSpec& spec, Direction dir, IMB_MGR* mgr,
+                               std::string* error) {
+  if (auto err = validate(spec)) {
+    *error = err->to_string();
+    return nullptr;
+  }
+  std::unique_ptr<Sa> sa(new Sa());
+  sa->spec_ = spec;
+  sa->info_ = &transform_info(spec.transform);
+  sa->dir_ = dir;
+  const TransformInfo& t = *sa->info_;
+
+  sa->soft_bytes_ = spec.soft_bytes;
+  sa->hard_bytes_ = spec.hard_bytes;
+  sa->soft_packets_ = spec.soft_packets;
+  sa->hard_packets_ = spec.hard_packets;
+  sa->outer_len_ = spec.udp_encap ? 28 : 20;
+  sa->header_len_ = static_cast<uint16_t>(sa->outer_len_ + 8 + t.iv_len);
+  sa->iv_len_ = t.iv_len;
+  sa->block_mask_ = static_cast<uint8_t>(t.block_len - 1);
+  sa->icv_len_ = t.icv_len;
+  sa->spi_be_ = htonl(spec.spi);
+  sa->src_be_ = htonl(spec.src);
+  sa->dst_be_ = htonl(spec.dst);
+  sa->sport_be_ = htons(spec.encap_sport);
+  sa->dport_be_ = htons(spec.encap_dport);
+
+  SaKeys& k = sa->keys_;
+  const uint8_t* key = spec.key.data();
+  switch (spec.transform) {
+    case Transform::kAes128Gcm:
+      IMB_AES128_GCM_PRE(mgr, key, &k.gcm);
+      std::memcpy(k.salt, key + 16, 4);
+      break;
+    case Transform::kAes256Gcm:
+      IMB_AES256_GCM_PRE(mgr, key, &k.gcm);
+      std::memcpy(k.salt, key + 32, 4);
+      break;
+    case Transform::kAes128CbcSha256:
+      IMB_AES_KEYEXP_128(mgr, key, k.aes_enc, k.aes_dec);
+      break;
+    case Transform::kAes256CbcSha256:
+      IMB_AES_KEYEXP_256(mgr, key, k.aes_enc, k.aes_dec);
+      break;
+    case Transform::kDes3CbcSha1:
+      for (int i = 0; i < 3; ++i) {
+        IMB_DES_KEYSCHED(mgr, k.des_ks[i], key + 8 * i);
+        k.des_ks_ptr[i] = k.des_ks[i];
+      }
+      break;
+  }
+  if (!t.aead) {
+    hmac_pads(mgr, spec.transform, spec.auth_key, k.ipad, k.opad);
+    // CBC needs an unpredictable IV per packet (RFC 3602 2.3). Each IV is
+    // AES(iv_key, iv_nonce || seq): a fresh random key per SA and a unique
+    // input per packet, so IVs are unpredictable without a syscall or an
+    // RNG call per packet.
+    alignas(16) uint8_t iv_key[16];
+    alignas(16) uint8_t unused_dec[16 * 11];
+    if (RAND_bytes(iv_key, sizeof iv_key) != 1 || RAND_bytes(k.iv_nonce, sizeof k.iv_nonce) != 1) {
+      *error = "no randomness for the CBC IV generator (RAND_bytes failed)";
+      return nullptr;
+    }
+    IMB_AES_KEYEXP_128(mgr, iv_key, k.iv_key_enc, unused_dec);
+    OPENSSL_cleanse(iv_key, sizeof iv_key);
+    OPENSSL_cleanse(unused_dec, sizeof unused_dec);
+  }
+
+  sa->rt_.seq = dir == Direction::kOutbound ? spec.seq : 0;
+  sa->rt_.replay.init(dir == Direction::kInbound ? spec.replay_window : 0,
+                      dir == Direction::kInbound ? spec.seq : 0);
+  sa->burst_ = select_burst(spec.transform, dir, spec.udp_encap, spec.esn);
+  return sa;
+}
+
+Sa::~Sa() {
+  OPENSSL_cleanse(&keys_, sizeof keys_);
+  if (!spec_.key.empty()) OPENSSL_cleanse(spec_.key.data(), spec_.key.size());
+  if (!spec_.auth_key.empty()) OPENSSL_cleanse(spec_.auth_key.data(), spec_.auth_key.size());
+}
+
+}  // namespace keyway::dp

@@ -1,0 +1,125 @@
+// An installed ESP security association: the immutable control record
+// (spec, expanded keys, header template, the burst functions chosen for its
+// transform) and the hot runtime that one worker mutates per packet
+// (sequence number, replay window, lifetime counters).
+//
+// Ownership: created by the control thread with Sa::create(); after it is
+// handed to a worker only that worker touches the runtime, and the control
+// thread reads nothing but the atomics in SaRuntime::flags. Keys are wiped
+// in the destructor.
+#pragma once
+
+#include <intel-ipsec-mb.h>
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+
+#include "dataplane/api/sa_spec.h"
+#include "dataplane/esp/replay.h"
+
+struct rte_mbuf;
+
+namespace keyway::dp {
+
+struct EspCtx;
+class Sa;
+
+// The per-SA burst function, selected at install from (direction,
+// transform, encapsulation, ESN). See esp.h for the contract.
+using EspBurstFn = uint16_t (*)(EspCtx& ctx, Sa& sa, std::span<rte_mbuf*> pkts);
+
+// Keys in the form intel-ipsec-mb consumes them, expanded once.
+struct alignas(64) SaKeys {
+  gcm_key_data gcm;                          // AES-GCM: round keys + GHASH tables
+  alignas(16) uint8_t aes_enc[16 * 15];      // AES-CBC encryption schedule
+  alignas(16) uint8_t aes_dec[16 * 15];      // AES-CBC decryption schedule
+  alignas(16) uint8_t iv_key_enc[16 * 11];   // AES-128 schedule that makes CBC IVs
+  alignas(16) uint64_t des_ks[3][16];        // 3DES: three DES schedules
+  const void* des_ks_ptr[3];
+  alignas(16) uint8_t ipad[32];              // HMAC inner state after key ^ ipad
+  alignas(16) uint8_t opad[32];              // HMAC outer state after key ^ opad
+  uint8_t salt[4];                           // GCM salt (RFC 4106 3.1)
+  uint8_t iv_nonce[8];                       // random per SA, mixed into CBC IVs
+};
+
+// Flags the worker raises for the control thread (lifetime events).
+enum SaFlag : uint32_t {
+  kSaSoftExpired = 1u << 0,
+  kSaHardExpired = 1u << 1,
+};
+
+struct alignas(64) SaRuntime {
+  uint64_t seq = 0;      // outbound: last sequence number sent
+  uint64_t packets = 0;  // packets processed successfully
+  uint64_t bytes = 0;    // inner bytes processed successfully
+  std::atomic<uint32_t> flags{0};
+  ReplayWindow replay;   // inbound only
+};
+
+class Sa {
+ public:
+  // Expands keys with `mgr` (any initialised manager; the control thread
+  // keeps its own). Returns null and sets *error when the spec is invalid or
+  // randomness for the CBC IV generator could not be obtained.
+  static std::unique_ptr<Sa> create(const SaSpec& spec, Direction dir, IMB_MGR* mgr,
+                                    std::string* error);
+  ~Sa();
+  Sa(const Sa&) = delete;
+  Sa& operator=(const Sa&) = delete;
+
+  const SaSpec& spec() const { return spec_; }
+  const TransformInfo& info() const { return *info_; }
+  Direction direction() const { return dir_; }
+  uint32_t spi() const { return spec_.spi; }
+  bool soft_expired() const { return rt_.flags.load(std::memory_order_relaxed) & kSaSoftExpired; }
+  bool hard_expired() const { return rt_.flags.load(std::memory_order_relaxed) & kSaHardExpired; }
+  uint64_t packets() const { return rt_.packets; }
+  uint64_t bytes() const { return rt_.bytes; }
+  uint64_t seq() const { return rt_.seq; }
+  uint64_t replay_highest() const { return rt_.replay.highest(); }
+
+  // Outer header bytes the engine puts in front of the ESP header.
+  uint16_t outer_len() const { return outer_len_; }
+
+ private:
+  Sa() = default;
+  friend struct EspImpl;  // the burst functions in outbound.cpp / inbound.cpp
+
+  // Called after a packet was processed successfully: counts it against
+  // the lifetimes and raises flags at the soft and hard limits.
+  void account(uint32_t inner_bytes) {
+    rt_.packets += 1;
+    rt_.bytes += inner_bytes;
+    if ((soft_bytes_ && rt_.bytes >= soft_bytes_) || (soft_packets_ && rt_.packets >= soft_packets_))
+      rt_.flags.fetch_or(kSaSoftExpired, std::memory_order_relaxed);
+    if ((hard_bytes_ && rt_.bytes >= hard_bytes_) || (hard_packets_ && rt_.packets >= hard_packets_))
+      rt_.flags.fetch_or(kSaHardExpired, std::memory_order_relaxed);
+  }
+
+  // --- control record: immutable after create() ---
+  SaSpec spec_;
+  const TransformInfo* info_ = nullptr;
+  Direction dir_ = Direction::kOutbound;
+  EspBurstFn burst_ = nullptr;
+  uint64_t soft_bytes_ = 0, hard_bytes_ = 0, soft_packets_ = 0, hard_packets_ = 0;
+  uint16_t outer_len_ = 0;     // 20, or 28 with UDP encapsulation
+  uint16_t header_len_ = 0;    // outer_len_ + ESP header + IV
+  uint8_t iv_len_ = 0, block_mask_ = 0, icv_len_ = 0;
+  uint32_t spi_be_ = 0;
+  uint32_t src_be_ = 0, dst_be_ = 0;
+  uint16_t sport_be_ = 0, dport_be_ = 0;
+  SaKeys keys_;
+
+  // --- hot runtime: the owning worker only ---
+  SaRuntime rt_;
+
+  friend uint16_t sa_burst(EspCtx& ctx, Sa& sa, std::span<rte_mbuf*> pkts);
+};
+
+static_assert(alignof(Sa) == 64);
+static_assert(sizeof(SaRuntime) % 64 == 0);
+
+}  // namespace keyway::dp
