@@ -1,1 +1,41 @@
-int main() { return 0; }
+// keyway: an IPsec gateway with a DPDK data plane. This is the command
+// front end; each subcommand lives in its own file.
+#include <cstdio>
+#include <cstring>
+
+#include "control/cli/commands.h"
+
+namespace {
+
+constexpr const char* kUsage =
+    "usage: keyway COMMAND [ARGS]\n"
+    "\n"
+    "commands:\n"
+    "  esp encrypt|decrypt --sa SPEC --in IN.pcap --out OUT.pcap\n"
+    "                     ESP on pcap files (see `keyway esp --help`)\n"
+    "  bench [--json] ... ESP throughput per core against the intel-ipsec-mb\n"
+    "                     ceiling (see `keyway bench --help`)\n"
+    "  version            print the version\n"
+    "  help               this text\n";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2) {
+    std::fputs(kUsage, stderr);
+    return 2;
+  }
+  const char* cmd = argv[1];
+  if (!std::strcmp(cmd, "esp")) return keyway::cli::cmd_esp(argc - 1, argv + 1);
+  if (!std::strcmp(cmd, "bench")) return keyway::cli::cmd_bench(argc - 1, argv + 1);
+  if (!std::strcmp(cmd, "version") || !std::strcmp(cmd, "--version")) {
+    std::puts("keyway " KEYWAY_VERSION);
+    return 0;
+  }
+  if (!std::strcmp(cmd, "help") || !std::strcmp(cmd, "--help") || !std::strcmp(cmd, "-h")) {
+    std::fputs(kUsage, stdout);
+    return 0;
+  }
+  std::fprintf(stderr, "keyway: unknown command '%s'\n\n%s", cmd, kUsage);
+  return 2;
+}

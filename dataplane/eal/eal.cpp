@@ -12,7 +12,7 @@ bool eal_init(const std::vector<std::string>& args, std::string* error) {
   if (done) return true;
   std::vector<std::string> argv_s{"keyway"};
   if (args.empty()) {
-    for (const char* a : {"--no-huge", "-m", "512", "--in-memory", "--no-pci", "--no-telemetry",
+    for (const char* a : {"--no-huge", "-m", "512", "--no-shconf", "--no-pci", "--no-telemetry",
                           "--log-level=*:warning", "-l", "0"})
       argv_s.emplace_back(a);
   } else {

@@ -11,7 +11,9 @@ struct rte_mempool;
 namespace keyway::dp {
 
 // Initialises the EAL once per process. `args` replaces the defaults
-// ("--no-huge -m 512 --in-memory --no-pci --log-level=*:warning") when it is
+// ("--no-huge -m 512 --no-shconf --no-pci --no-telemetry
+// --log-level=*:warning -l 0"; --in-memory is refused together with --no-huge
+// because -m implies legacy memory mode) when it is
 // not empty. Returns false with *error set if the EAL refuses.
 bool eal_init(const std::vector<std::string>& args, std::string* error);
 

@@ -31,4 +31,18 @@ EspBurstFn select_burst(Transform t, Direction dir, bool udp_encap, bool esn) {
   return nullptr;
 }
 
+EspBurstFn select_fixed_iv_burst_for_test(Transform t) {
+  switch (t) {
+    case Transform::kAes128Gcm: return &EspImpl::outbound<crypto::Gcm<128>, false, false, true>;
+    case Transform::kAes256Gcm: return &EspImpl::outbound<crypto::Gcm<256>, false, false, true>;
+    case Transform::kAes128CbcSha256:
+      return &EspImpl::outbound<crypto::CbcHmac<crypto::AesCbcSha256<128>>, false, false, true>;
+    case Transform::kAes256CbcSha256:
+      return &EspImpl::outbound<crypto::CbcHmac<crypto::AesCbcSha256<256>>, false, false, true>;
+    case Transform::kDes3CbcSha1:
+      return &EspImpl::outbound<crypto::CbcHmac<crypto::Des3Sha1>, false, false, true>;
+  }
+  return nullptr;
+}
+
 }  // namespace keyway::dp

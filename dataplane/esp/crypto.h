@@ -47,7 +47,7 @@ struct Gcm {
     }
   }
 
-  template <bool kEsn>
+  template <bool kEsn, bool = true>
   static void encrypt(EspCtx& ctx, const SaKeys& k, uint16_t n) {
     for (uint16_t i = 0; i < n; ++i) {
       if (ctx.verdict[i] != EspCounter::kOutOk) continue;
@@ -186,9 +186,9 @@ struct CbcHmac : T {
     job->user_data = reinterpret_cast<void*>(uintptr_t{i});
   }
 
-  template <bool kEsn>
+  template <bool kEsn, bool kMakeIvs = true>
   static void encrypt(EspCtx& ctx, const SaKeys& k, uint16_t n) {
-    make_ivs(ctx, k, n);
+    if constexpr (kMakeIvs) make_ivs(ctx, k, n);
     for (uint16_t i = 0; i < n; ++i) {
       if (ctx.verdict[i] != EspCounter::kOutOk) continue;
       PktScratch& s = ctx.scratch[i];

@@ -50,7 +50,7 @@ inline uint32_t inner_ip_len(const uint8_t* p, uint32_t avail) {
 }
 
 struct EspImpl {
-  template <class C, bool kUdp, bool kEsn>
+  template <class C, bool kUdp, bool kEsn, bool kTestIv = false>
   static uint16_t outbound(EspCtx& ctx, Sa& sa, std::span<rte_mbuf*> pkts) {
     constexpr uint32_t kOuter = kUdp ? 28 : 20;
     constexpr uint32_t kHeader = kOuter + 8 + C::kIvLen;
@@ -129,7 +129,10 @@ struct EspImpl {
       crypto::store_be32(esp + 4, static_cast<uint32_t>(seq));
       // GCM's explicit IV is the 64-bit sequence number: unique per key
       // (RFC 4106 3.1). CBC IVs are filled in by the crypto stage.
-      if constexpr (C::kIvLen == 8 && C::kBlock == 4) crypto::store_be64(esp + 8, seq);
+      if constexpr (kTestIv)
+        std::memcpy(esp + 8, sa.keys_.test_iv, C::kIvLen);
+      else if constexpr (C::kIvLen == 8 && C::kBlock == 4)
+        crypto::store_be64(esp + 8, seq);
 
       PktScratch& s = ctx.scratch[i];
       s.esp = esp;
@@ -138,7 +141,7 @@ struct EspImpl {
       s.seq = seq;
     }
 
-    C::template encrypt<kEsn>(ctx, sa.keys_, n);
+    C::template encrypt<kEsn, !kTestIv>(ctx, sa.keys_, n);
 
     for (uint16_t i = 0; i < n; ++i)
       if (ctx.verdict[i] == EspCounter::kOutOk) sa.account(ctx.scratch[i].inner_len);

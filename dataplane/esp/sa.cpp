@@ -106,6 +106,18 @@ std::unique_ptr<Sa> Sa::create(const SaSpec& spec, Direction dir, IMB_MGR* mgr,
   return sa;
 }
 
+std::unique_ptr<Sa> Sa::create_with_fixed_iv_for_test(const SaSpec& spec, IMB_MGR* mgr,
+                                                      const uint8_t* iv, std::string* error) {
+  SaSpec plain = spec;
+  plain.udp_encap = false;
+  plain.esn = false;
+  auto sa = create(plain, Direction::kOutbound, mgr, error);
+  if (!sa) return nullptr;
+  std::memcpy(sa->keys_.test_iv, iv, sa->info_->iv_len);
+  sa->burst_ = select_fixed_iv_burst_for_test(spec.transform);
+  return sa;
+}
+
 Sa::~Sa() {
   OPENSSL_cleanse(&keys_, sizeof keys_);
   if (!spec_.key.empty()) OPENSSL_cleanse(spec_.key.data(), spec_.key.size());

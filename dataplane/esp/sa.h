@@ -43,6 +43,7 @@ struct alignas(64) SaKeys {
   alignas(16) uint8_t opad[32];              // HMAC outer state after key ^ opad
   uint8_t salt[4];                           // GCM salt (RFC 4106 3.1)
   uint8_t iv_nonce[8];                       // random per SA, mixed into CBC IVs
+  uint8_t test_iv[16];                       // create_with_fixed_iv() only
 };
 
 // Flags the worker raises for the control thread (lifetime events).
@@ -66,6 +67,11 @@ class Sa {
   // randomness for the CBC IV generator could not be obtained.
   static std::unique_ptr<Sa> create(const SaSpec& spec, Direction dir, IMB_MGR* mgr,
                                     std::string* error);
+  // Known-answer tests only: an outbound SA that uses `iv` for every
+  // packet instead of generating IVs. Never reachable from a SPEC string,
+  // because a repeated IV breaks both GCM and CBC.
+  static std::unique_ptr<Sa> create_with_fixed_iv_for_test(const SaSpec& spec, IMB_MGR* mgr,
+                                                           const uint8_t* iv, std::string* error);
   ~Sa();
   Sa(const Sa&) = delete;
   Sa& operator=(const Sa&) = delete;

@@ -1,0 +1,11 @@
+// The `keyway` subcommands. Each takes the arguments after its own name
+// (argv[0] is the subcommand) and returns the process exit status:
+// 0 success, 1 the work ran but found failures, 2 bad usage or input.
+#pragma once
+
+namespace keyway::cli {
+
+int cmd_esp(int argc, char** argv);    // esp_cmd.cpp: offline ESP over pcap files
+int cmd_bench(int argc, char** argv);  // bench_cmd.cpp: ESP throughput per core
+
+}  // namespace keyway::cli
