@@ -57,6 +57,12 @@ struct EspImpl {
     const auto n = static_cast<uint16_t>(pkts.size());
     const bool expired = sa.hard_expired();
 
+    // The outer headers go into headroom that nothing has touched since the
+    // mbuf was last used: ask for those lines (for writing) a whole burst
+    // ahead, or every packet stalls on a cache miss there.
+    for (uint16_t i = 0; i < n; ++i)
+      __builtin_prefetch(rte_pktmbuf_mtod(pkts[i], const uint8_t*) - kHeader, 1, 3);
+
     for (uint16_t i = 0; i < n; ++i) {
       rte_mbuf* m = pkts[i];
       EspCounter& v = ctx.verdict[i];
