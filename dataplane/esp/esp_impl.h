@@ -13,6 +13,7 @@
 #include <rte_ip.h>
 #include <rte_mbuf.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "dataplane/esp/crypto.h"
@@ -87,7 +88,7 @@ struct EspImpl {
       if (rte_pktmbuf_headroom(m) < kHeader) { v = EspCounter::kNoHeadroom; continue; }
       // Bytes past the inner packet (Ethernet padding) are dropped first.
       uint32_t tail_free = rte_pktmbuf_tailroom(m) + (m->data_len - len);
-      if (tail_free < trailer) { v = EspCounter::kNoTailroom; continue; }
+      if (tail_free < std::max<uint32_t>(trailer, 16)) { v = EspCounter::kNoTailroom; continue; }
       sa.rt_.seq = seq;
 
       // Outer header fields copied from the inner one (RFC 4301 5.1.2.1).
@@ -104,34 +105,35 @@ struct EspImpl {
       }
       uint8_t next_header = (in[0] >> 4) == 4 ? 4 : 41;
 
-      m->data_len = static_cast<uint16_t>(len);
-      m->pkt_len = len;
-      uint8_t* t = reinterpret_cast<uint8_t*>(rte_pktmbuf_append(m, static_cast<uint16_t>(trailer)));
-      for (uint32_t j = 0; j < pad; ++j) t[j] = static_cast<uint8_t>(j + 1);
+      // Trailer (RFC 4303 2.4): pad bytes 1, 2, 3, ... then pad length and
+      // next header. Writing the 16-byte pattern whole is cheaper than a
+      // loop and stays inside the trailer, which ends with the ICV.
+      uint8_t* base = static_cast<uint8_t*>(m->buf_addr);
+      uint8_t* t = base + m->data_off + len;
+      static constexpr uint8_t kPadPattern[16] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16};
+      std::memcpy(t, kPadPattern, 16);
       t[pad] = static_cast<uint8_t>(pad);
       t[pad + 1] = next_header;
 
-      uint8_t* o = reinterpret_cast<uint8_t*>(rte_pktmbuf_prepend(m, kHeader));
-      o[0] = 0x45;
+      // Outer headers: the SA's template, then the per-packet fields. The
+      // IPv4 checksum starts from the template's precomputed sum.
+      m->data_off = static_cast<uint16_t>(m->data_off - kHeader);
+      m->data_len = static_cast<uint16_t>(total);
+      m->pkt_len = total;
+      uint8_t* o = base + m->data_off;
+      std::memcpy(o, sa.hdr_tmpl_, kOuter + 4);
       o[1] = tos;
       store_be16(o + 2, static_cast<uint16_t>(total));
-      store_be16(o + 4, ctx.ip_id++);
+      uint16_t id = ctx.ip_id++;
+      store_be16(o + 4, id);
       store_be16(o + 6, frag);
       o[8] = ttl;
-      o[9] = kUdp ? IPPROTO_UDP : IPPROTO_ESP;
-      o[10] = o[11] = 0;
-      std::memcpy(o + 12, &sa.src_be_, 4);
-      std::memcpy(o + 16, &sa.dst_be_, 4);
-      uint16_t csum = rte_ipv4_cksum(reinterpret_cast<const rte_ipv4_hdr*>(o));
-      std::memcpy(o + 10, &csum, 2);
+      uint32_t sum = sa.csum_base_ + (uint32_t{tos}) + total + id + frag + (uint32_t{ttl} << 8);
+      sum = (sum & 0xffff) + (sum >> 16);
+      sum = (sum & 0xffff) + (sum >> 16);
+      store_be16(o + 10, static_cast<uint16_t>(~sum));
       uint8_t* esp = o + kOuter;
-      if constexpr (kUdp) {
-        std::memcpy(o + 20, &sa.sport_be_, 2);
-        std::memcpy(o + 22, &sa.dport_be_, 2);
-        store_be16(o + 24, static_cast<uint16_t>(total - 20));
-        o[26] = o[27] = 0;  // RFC 3948 2.1: checksum SHOULD be zero
-      }
-      std::memcpy(esp, &sa.spi_be_, 4);
+      if constexpr (kUdp) store_be16(o + 24, static_cast<uint16_t>(total - 20));
       crypto::store_be32(esp + 4, static_cast<uint32_t>(seq));
       // GCM's explicit IV is the 64-bit sequence number: unique per key
       // (RFC 4106 3.1). CBC IVs are filled in by the crypto stage.

@@ -1,6 +1,5 @@
 #include "dataplane/esp/sa.h"
 
-#include <arpa/inet.h>
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 
@@ -52,11 +51,26 @@ std::unique_ptr<Sa> Sa::create(const SaSpec& spec, Direction dir, IMB_MGR* mgr,
   sa->iv_len_ = t.iv_len;
   sa->block_mask_ = static_cast<uint8_t>(t.block_len - 1);
   sa->icv_len_ = t.icv_len;
-  sa->spi_be_ = htonl(spec.spi);
-  sa->src_be_ = htonl(spec.src);
-  sa->dst_be_ = htonl(spec.dst);
-  sa->sport_be_ = htons(spec.encap_sport);
-  sa->dport_be_ = htons(spec.encap_dport);
+  uint8_t* h = sa->hdr_tmpl_;
+  h[0] = 0x45;
+  h[9] = spec.udp_encap ? 17 : 50;
+  auto put32 = [](uint8_t* p, uint32_t v) {
+    p[0] = static_cast<uint8_t>(v >> 24);
+    p[1] = static_cast<uint8_t>(v >> 16);
+    p[2] = static_cast<uint8_t>(v >> 8);
+    p[3] = static_cast<uint8_t>(v);
+  };
+  put32(h + 12, spec.src);
+  put32(h + 16, spec.dst);
+  sa->csum_base_ = 0;
+  for (int i = 0; i < 20; i += 2) sa->csum_base_ += uint32_t{h[i]} << 8 | h[i + 1];
+  if (spec.udp_encap) {
+    // UDP checksum stays zero: RFC 3948 2.1 says it SHOULD be.
+    put32(h + 20, uint32_t{spec.encap_sport} << 16 | spec.encap_dport);
+    put32(h + 28, spec.spi);
+  } else {
+    put32(h + 20, spec.spi);
+  }
 
   SaKeys& k = sa->keys_;
   const uint8_t* key = spec.key.data();

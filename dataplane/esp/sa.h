@@ -114,9 +114,11 @@ class Sa {
   uint16_t outer_len_ = 0;     // 20, or 28 with UDP encapsulation
   uint16_t header_len_ = 0;    // outer_len_ + ESP header + IV
   uint8_t iv_len_ = 0, block_mask_ = 0, icv_len_ = 0;
-  uint32_t spi_be_ = 0;
-  uint32_t src_be_ = 0, dst_be_ = 0;
-  uint16_t sport_be_ = 0, dport_be_ = 0;
+  // Outer IPv4 (+ UDP) header and SPI with the per-SA fields filled in;
+  // the per-packet ones (TOS, length, ID, DF, TTL, checksum, UDP length)
+  // are zero. csum_base_ is the one's-complement sum of the template.
+  alignas(16) uint8_t hdr_tmpl_[32] = {};
+  uint32_t csum_base_ = 0;
   SaKeys keys_;
 
   // --- hot runtime: the owning worker only ---
