@@ -10,7 +10,10 @@ void ReplayWindow::init(uint32_t size, uint64_t highest) {
   size_ = size;
   top_ = highest;
   bits_.fill(0);
-  uint32_t buckets = size ? std::bit_ceil(size / 64 + 1) : 1;
+  // The window's bits can span ceil(size / 64) + 1 buckets (the top bucket
+  // is partly ahead of the top); fewer would alias the oldest bucket onto
+  // the newest and lose received bits (RFC 6479 section 2).
+  uint32_t buckets = size ? std::bit_ceil((size + 63) / 64 + 1) : 1;
   bucket_mask_ = buckets - 1;
   // Everything at or below the starting point counts as already received:
   // a window that starts at N must not accept N again.
@@ -27,7 +30,7 @@ ReplayVerdict ReplayWindow::check(uint64_t seq) const {
   if (size_ == 0) return ReplayVerdict::kOk;
   if (seq == 0) return ReplayVerdict::kTooOld;  // never sent (RFC 4303 3.3.3)
   if (seq > top_) return ReplayVerdict::kOk;
-  if (seq + size_ <= top_) return ReplayVerdict::kTooOld;
+  if (top_ - seq >= size_) return ReplayVerdict::kTooOld;  // no overflow near 2^64
   uint64_t bit = uint64_t{1} << (seq & 63);
   return (bits_[(seq >> 6) & bucket_mask_] & bit) ? ReplayVerdict::kDuplicate : ReplayVerdict::kOk;
 }
