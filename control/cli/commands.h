@@ -7,5 +7,6 @@ namespace keyway::cli {
 
 int cmd_esp(int argc, char** argv);    // esp_cmd.cpp: offline ESP over pcap files
 int cmd_bench(int argc, char** argv);  // bench_cmd.cpp: ESP throughput per core
+int cmd_check(int argc, char** argv);  // check_cmd.cpp: load and validate configuration files
 
 }  // namespace keyway::cli

@@ -15,6 +15,7 @@ constexpr const char* kUsage =
     "                     ESP on pcap files (see `keyway esp --help`)\n"
     "  bench [--json] ... ESP throughput per core against the intel-ipsec-mb\n"
     "                     ceiling (see `keyway bench --help`)\n"
+    "  check FILE...      load and validate configuration files\n"
     "  version            print the version\n"
     "  help               this text\n";
 
@@ -28,6 +29,7 @@ int main(int argc, char** argv) {
   const char* cmd = argv[1];
   if (!std::strcmp(cmd, "esp")) return keyway::cli::cmd_esp(argc - 1, argv + 1);
   if (!std::strcmp(cmd, "bench")) return keyway::cli::cmd_bench(argc - 1, argv + 1);
+  if (!std::strcmp(cmd, "check")) return keyway::cli::cmd_check(argc - 1, argv + 1);
   if (!std::strcmp(cmd, "version") || !std::strcmp(cmd, "--version")) {
     std::puts("keyway " KEYWAY_VERSION);
     return 0;

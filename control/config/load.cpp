@@ -1,0 +1,48 @@
+#include "control/config/load.h"
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <iterator>
+
+#include "control/config/lexer.h"
+#include "control/config/parser.h"
+#include "control/config/validate.h"
+
+namespace keyway::config {
+
+LoadResult load_text(std::string_view file_name, std::string_view text) {
+  LoadResult result{nullptr, Diagnostics(std::string(file_name))};
+  auto config = std::make_shared<Config>();
+  config->source = std::string(file_name);
+  parse(text, *config, result.diagnostics);
+  // References are only worth checking in a file that parsed: otherwise
+  // every reference to an object whose block had an error would be
+  // reported a second time.
+  if (result.diagnostics.errors() == 0) validate(*config, result.diagnostics);
+  result.diagnostics.sort();
+  if (result.diagnostics.errors() == 0) result.config = std::move(config);
+  return result;
+}
+
+LoadResult load_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    LoadResult r{nullptr, Diagnostics(path)};
+    r.diagnostics.add(Severity::kError, {}, std::string("cannot read: ") + std::strerror(errno));
+    return r;
+  }
+  std::string text;
+  // One byte over the limit is enough for the tokeniser to refuse the file.
+  text.resize(kMaxFileSize + 1);
+  in.read(text.data(), static_cast<std::streamsize>(text.size()));
+  text.resize(static_cast<size_t>(in.gcount()));
+  if (in.bad()) {
+    LoadResult r{nullptr, Diagnostics(path)};
+    r.diagnostics.add(Severity::kError, {}, std::string("cannot read: ") + std::strerror(errno));
+    return r;
+  }
+  return load_text(path, text);
+}
+
+}  // namespace keyway::config
