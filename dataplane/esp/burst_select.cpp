@@ -23,9 +23,9 @@ EspBurstFn select_burst(Transform t, Direction dir, bool udp_encap, bool esn) {
     case Transform::kAes128Gcm: return pick<crypto::Gcm<128>>(dir, udp_encap, esn);
     case Transform::kAes256Gcm: return pick<crypto::Gcm<256>>(dir, udp_encap, esn);
     case Transform::kAes128CbcSha256:
-      return pick<crypto::CbcHmac<crypto::AesCbcSha256<128>>>(dir, udp_encap, esn);
+      return pick<crypto::CbcHmacSplit<crypto::AesCbcSha256<128>>>(dir, udp_encap, esn);
     case Transform::kAes256CbcSha256:
-      return pick<crypto::CbcHmac<crypto::AesCbcSha256<256>>>(dir, udp_encap, esn);
+      return pick<crypto::CbcHmacSplit<crypto::AesCbcSha256<256>>>(dir, udp_encap, esn);
     case Transform::kDes3CbcSha1: return pick<crypto::CbcHmac<crypto::Des3Sha1>>(dir, udp_encap, esn);
   }
   return nullptr;
@@ -36,9 +36,9 @@ EspBurstFn select_fixed_iv_burst_for_test(Transform t) {
     case Transform::kAes128Gcm: return &EspImpl::outbound<crypto::Gcm<128>, false, false, true>;
     case Transform::kAes256Gcm: return &EspImpl::outbound<crypto::Gcm<256>, false, false, true>;
     case Transform::kAes128CbcSha256:
-      return &EspImpl::outbound<crypto::CbcHmac<crypto::AesCbcSha256<128>>, false, false, true>;
+      return &EspImpl::outbound<crypto::CbcHmacSplit<crypto::AesCbcSha256<128>>, false, false, true>;
     case Transform::kAes256CbcSha256:
-      return &EspImpl::outbound<crypto::CbcHmac<crypto::AesCbcSha256<256>>, false, false, true>;
+      return &EspImpl::outbound<crypto::CbcHmacSplit<crypto::AesCbcSha256<256>>, false, false, true>;
     case Transform::kDes3CbcSha1:
       return &EspImpl::outbound<crypto::CbcHmac<crypto::Des3Sha1>, false, false, true>;
   }

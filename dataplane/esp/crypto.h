@@ -107,6 +107,7 @@ struct AesCbcSha256Base {
 template <int kKeyBits>
 struct AesCbcSha256 : AesCbcSha256Base {
   static constexpr uint64_t kKeyLen = kKeyBits / 8;
+  static constexpr IMB_KEY_SIZE_BYTES kKeySize = kKeyBits == 128 ? IMB_KEY_128_BYTES : IMB_KEY_256_BYTES;
 };
 struct Des3Sha1 {
   static constexpr uint8_t kIvLen = 8, kBlock = 8, kIcv = 12;
@@ -230,6 +231,67 @@ struct CbcHmac : T {
     flush(ctx);
     for (uint16_t i = 0; i < n; ++i) {
       if (ctx.verdict[i] != EspCounter::kInOk) continue;
+      PktScratch& s = ctx.scratch[i];
+      const uint8_t* received = kEsn ? s.saved_icv : s.esp + 8 + T::kIvLen + s.ct_len;
+      if (CRYPTO_memcmp(s.icv, received, T::kIcv) != 0) ctx.verdict[i] = EspCounter::kBadIcv;
+    }
+  }
+};
+
+// AES-CBC + HMAC-SHA-256 through intel-ipsec-mb's synchronous cipher and
+// hash bursts: the whole burst's CBC in one call, then its HMACs in another
+// (inbound the other way round, so the ICV is checked over the ciphertext
+// before anything is decrypted). The benchmark measured this 6-25 % faster
+// per core than chained jobs; 3DES has no cipher burst and stays on jobs.
+template <class T>
+struct CbcHmacSplit : CbcHmac<T> {
+  using Base = CbcHmac<T>;
+
+  template <bool kEsn>
+  static uint16_t fill_all(EspCtx& ctx, const SaKeys& k, uint16_t n, bool encrypt) {
+    const EspCounter ok = encrypt ? EspCounter::kOutOk : EspCounter::kInOk;
+    uint16_t m = 0;
+    for (uint16_t i = 0; i < n; ++i) {
+      if (ctx.verdict[i] != ok) continue;
+      PktScratch& s = ctx.scratch[i];
+      uint8_t* icv = s.esp + 8 + T::kIvLen + s.ct_len;
+      if constexpr (kEsn) {
+        if (!encrypt) std::memcpy(s.saved_icv, icv, T::kIcv);
+        store_be32(icv, static_cast<uint32_t>(s.seq >> 32));
+      }
+      Base::template fill<kEsn>(&ctx.jobs[m], k, s, i, encrypt, encrypt ? icv : s.icv);
+      ctx.job_pkt[m++] = i;
+    }
+    return m;
+  }
+
+  static void fail_all(EspCtx& ctx, uint16_t m) {
+    for (uint16_t j = 0; j < m; ++j) ctx.verdict[ctx.job_pkt[j]] = EspCounter::kCryptoError;
+  }
+
+  template <bool kEsn, bool kMakeIvs = true>
+  static void encrypt(EspCtx& ctx, const SaKeys& k, uint16_t n) {
+    if constexpr (kMakeIvs) Base::make_ivs(ctx, k, n);
+    uint16_t m = fill_all<kEsn>(ctx, k, n, true);
+    if (m == 0) return;
+    if (IMB_SUBMIT_CIPHER_BURST_NOCHECK(ctx.mgr, ctx.jobs.data(), m, IMB_CIPHER_CBC,
+                                        IMB_DIR_ENCRYPT, T::kKeySize) != m ||
+        IMB_SUBMIT_HASH_BURST_NOCHECK(ctx.mgr, ctx.jobs.data(), m, T::kHash) != m)
+      fail_all(ctx, m);
+  }
+
+  template <bool kEsn>
+  static void decrypt(EspCtx& ctx, const SaKeys& k, uint16_t n) {
+    uint16_t m = fill_all<kEsn>(ctx, k, n, false);
+    if (m == 0) return;
+    if (IMB_SUBMIT_HASH_BURST_NOCHECK(ctx.mgr, ctx.jobs.data(), m, T::kHash) != m ||
+        IMB_SUBMIT_CIPHER_BURST_NOCHECK(ctx.mgr, ctx.jobs.data(), m, IMB_CIPHER_CBC,
+                                        IMB_DIR_DECRYPT, T::kKeySize) != m) {
+      fail_all(ctx, m);
+      return;
+    }
+    for (uint16_t j = 0; j < m; ++j) {
+      uint16_t i = ctx.job_pkt[j];
       PktScratch& s = ctx.scratch[i];
       const uint8_t* received = kEsn ? s.saved_icv : s.esp + 8 + T::kIvLen + s.ct_len;
       if (CRYPTO_memcmp(s.icv, received, T::kIcv) != 0) ctx.verdict[i] = EspCounter::kBadIcv;

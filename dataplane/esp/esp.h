@@ -73,6 +73,8 @@ struct EspCtx {
   std::array<PktScratch, kMaxBurst> scratch{};
   alignas(64) uint8_t iv_blocks[kMaxBurst][16];
   alignas(64) gcm_context_data gcm_ctx;
+  std::array<IMB_JOB, kMaxBurst> jobs{};  // for the synchronous cipher/hash bursts
+  std::array<uint16_t, kMaxBurst> job_pkt{};  // jobs[j] belongs to packet job_pkt[j]
 
  private:
   EspCtx() = default;

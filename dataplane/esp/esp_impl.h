@@ -13,7 +13,6 @@
 #include <rte_ip.h>
 #include <rte_mbuf.h>
 
-#include <algorithm>
 #include <cstring>
 
 #include "dataplane/esp/crypto.h"
@@ -91,7 +90,7 @@ struct EspImpl {
       if (rte_pktmbuf_headroom(m) < kHeader) { v = EspCounter::kNoHeadroom; continue; }
       // Bytes past the inner packet (Ethernet padding) are dropped first.
       uint32_t tail_free = rte_pktmbuf_tailroom(m) + (m->data_len - len);
-      if (tail_free < std::max<uint32_t>(trailer, 16)) { v = EspCounter::kNoTailroom; continue; }
+      if (tail_free < trailer) { v = EspCounter::kNoTailroom; continue; }
       sa.rt_.seq = seq;
 
       // Outer header fields copied from the inner one (RFC 4301 5.1.2.1).
@@ -110,11 +109,15 @@ struct EspImpl {
 
       // Trailer (RFC 4303 2.4): pad bytes 1, 2, 3, ... then pad length and
       // next header. Writing the 16-byte pattern whole is cheaper than a
-      // loop and stays inside the trailer, which ends with the ICV.
+      // loop; it stays inside the trailer (pad + 2 + ICV) unless that is
+      // shorter than 16 bytes, which only 3DES with little padding gets.
       uint8_t* base = static_cast<uint8_t*>(m->buf_addr);
       uint8_t* t = base + m->data_off + len;
       static constexpr uint8_t kPadPattern[16] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16};
-      std::memcpy(t, kPadPattern, 16);
+      if (trailer >= 16)
+        std::memcpy(t, kPadPattern, 16);
+      else
+        for (uint32_t j = 0; j < pad; ++j) t[j] = kPadPattern[j];
       t[pad] = static_cast<uint8_t>(pad);
       t[pad + 1] = next_header;
 
