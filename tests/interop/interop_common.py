@@ -135,9 +135,9 @@ def inner_packets(count=None):
         base.append(IP(src="10.1.0.%d" % (total % 250 + 1), dst="10.2.0.2",
                        tos=total & 0xfc, ttl=total % 200 + 1,
                        flags="DF" if total % 2 else 0) /
-                    UDP(sport=1024 + total, dport=5000) / Raw(bytes(total - 28)))
+                    UDP(sport=40000 + total, dport=9) / Raw(bytes(total - 28)))
     base.append(IPv6(src="2001:db8::1", dst="2001:db8::2", hlim=33) /
-                UDP(sport=5353, dport=5353) / Raw(b"six" * 50))
+                UDP(sport=40001, dport=9) / Raw(b"six" * 50))
     if count is None:
         count = len(base)
     out = []
