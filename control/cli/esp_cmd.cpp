@@ -107,6 +107,12 @@ int usage_error(const std::string& message) {
   return kExitUsage;
 }
 
+// A problem with the files or the environment rather than the command line.
+int input_error(const std::string& message) {
+  std::fprintf(stderr, "keyway esp: %s\n", message.c_str());
+  return kExitUsage;
+}
+
 std::vector<std::string> split_words(std::string_view s) {
   std::vector<std::string> out;
   size_t i = 0;
@@ -370,36 +376,24 @@ constexpr unsigned kDataRoom = UINT16_MAX;
 int run(const Options& opt) {
   std::string err;
   if (same_file(opt.in, opt.out))
-    return usage_error("--in and --out are the same file; writing would destroy the input");
+    return input_error("--in and --out are the same file; writing would destroy the input");
   std::unique_ptr<PcapReader> reader = PcapReader::open(opt.in, &err);
-  if (!reader) return usage_error("--in: " + err);
+  if (!reader) return input_error("--in: " + err);
   std::unique_ptr<PcapWriter> writer = PcapWriter::open(opt.out, &err);
-  if (!writer) return usage_error("--out: " + err);
+  if (!writer) return input_error("--out: " + err);
 
-  if (!dp::eal_init(opt.eal_args, &err)) {
-    std::fprintf(stderr, "keyway esp: %s\n", err.c_str());
-    return kExitUsage;
-  }
+  if (!dp::eal_init(opt.eal_args, &err)) return input_error(err);
   rte_mempool* pool = dp::make_pktmbuf_pool("esp_cmd", kPoolSize, &err, kDataRoom);
-  if (!pool) {
-    std::fprintf(stderr, "keyway esp: %s\n", err.c_str());
-    return kExitUsage;
-  }
+  if (!pool) return input_error(err);
   std::unique_ptr<dp::EspCtx> ctx = dp::EspCtx::create(&err);
-  if (!ctx) {
-    std::fprintf(stderr, "keyway esp: %s\n", err.c_str());
-    return kExitUsage;
-  }
+  if (!ctx) return input_error(err);
 
   const dp::Direction dir = opt.mode == Mode::kEncrypt ? dp::Direction::kOutbound : dp::Direction::kInbound;
   std::vector<std::unique_ptr<dp::Sa>> sas;
   dp::SpiTable table;
   for (const dp::SaSpec& spec : opt.specs) {
     std::unique_ptr<dp::Sa> sa = dp::Sa::create(spec, dir, ctx->mgr, &err);
-    if (!sa) {
-      std::fprintf(stderr, "keyway esp: --sa: %s\n", err.c_str());
-      return kExitUsage;
-    }
+    if (!sa) return input_error("--sa: " + err);
     if (dir == dp::Direction::kInbound) table.insert(sa.get());
     sas.push_back(std::move(sa));
   }
