@@ -91,6 +91,13 @@ namespace {
 // reasons of the rest, and counts everything.
 uint16_t partition(EspCtx& ctx, std::span<rte_mbuf*> pkts, const EspCounter* verdict,
                    EspCounter good) {
+  const auto n = static_cast<uint16_t>(pkts.size());
+  uint16_t all_good = 0;
+  while (all_good < n && verdict[all_good] == good) ++all_good;
+  if (all_good == n) {  // the common case: nothing to move
+    ctx.counters.v[static_cast<size_t>(good)] += n;
+    return n;
+  }
   rte_mbuf* bad[kMaxBurst];
   uint16_t n_good = 0, n_bad = 0;
   for (size_t i = 0; i < pkts.size(); ++i) {

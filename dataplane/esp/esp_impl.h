@@ -66,6 +66,10 @@ struct EspImpl {
       __builtin_prefetch(d + pkts[i]->data_len, 1, 3);  // the trailer
     }
 
+    // Kept in registers for the burst rather than updated in memory per
+    // packet, which would chain every packet behind a store-forward.
+    uint64_t last_seq = sa.rt_.seq;
+    uint16_t ip_id = ctx.ip_id;
     for (uint16_t i = 0; i < n; ++i) {
       rte_mbuf* m = pkts[i];
       EspCounter& v = ctx.verdict[i];
@@ -76,7 +80,7 @@ struct EspImpl {
       uint32_t len = inner_ip_len(in, m->data_len);
       if (len == 0) { v = EspCounter::kBadInner; continue; }
 
-      uint64_t seq = sa.rt_.seq + 1;
+      uint64_t seq = last_seq + 1;
       if ((!kEsn && seq > UINT32_MAX) || (kEsn && seq == 0)) {
         sa.rt_.flags.fetch_or(kSaHardExpired, std::memory_order_relaxed);
         v = EspCounter::kSeqOverflow;
@@ -91,7 +95,7 @@ struct EspImpl {
       // Bytes past the inner packet (Ethernet padding) are dropped first.
       uint32_t tail_free = rte_pktmbuf_tailroom(m) + (m->data_len - len);
       if (tail_free < trailer) { v = EspCounter::kNoTailroom; continue; }
-      sa.rt_.seq = seq;
+      last_seq = seq;
 
       // Outer header fields copied from the inner one (RFC 4301 5.1.2.1).
       uint8_t tos, ttl;
@@ -130,7 +134,7 @@ struct EspImpl {
       std::memcpy(o, sa.hdr_tmpl_, kOuter + 4);
       o[1] = tos;
       store_be16(o + 2, static_cast<uint16_t>(total));
-      uint16_t id = ctx.ip_id++;
+      uint16_t id = ip_id++;
       store_be16(o + 4, id);
       store_be16(o + 6, frag);
       o[8] = ttl;
@@ -154,6 +158,9 @@ struct EspImpl {
       s.inner_len = len;
       s.seq = seq;
     }
+
+    sa.rt_.seq = last_seq;
+    ctx.ip_id = ip_id;
 
     C::template encrypt<kEsn, !kTestIv>(ctx, sa.keys_, n);
 
