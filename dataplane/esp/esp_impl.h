@@ -164,8 +164,13 @@ struct EspImpl {
 
     C::template encrypt<kEsn, !kTestIv>(ctx, sa.keys_, n);
 
-    for (uint16_t i = 0; i < n; ++i)
-      if (ctx.verdict[i] == EspCounter::kOutOk) sa.account(ctx.scratch[i].inner_len);
+    // A hard limit reached by an earlier packet of this burst ends the SA
+    // for the packets after it too, not only from the next burst on.
+    for (uint16_t i = 0; i < n; ++i) {
+      if (ctx.verdict[i] != EspCounter::kOutOk) continue;
+      if (sa.hard_limit_reached()) ctx.verdict[i] = EspCounter::kSaExpired;
+      else sa.account(ctx.scratch[i].inner_len);
+    }
     return n;
   }
 
@@ -207,6 +212,8 @@ struct EspImpl {
     for (uint16_t i = 0; i < n; ++i) {
       EspCounter& v = ctx.verdict[i];
       if (v != EspCounter::kInOk) continue;
+      // As outbound: a hard limit reached earlier in this burst applies.
+      if (sa.hard_limit_reached()) { v = EspCounter::kSaExpired; continue; }
       PktScratch& s = ctx.scratch[i];
       // The ICV verified: only now may the window move (RFC 4303 3.4.3).
       ReplayVerdict r = sa.rt_.replay.commit(s.seq);

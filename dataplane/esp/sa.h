@@ -101,8 +101,14 @@ class Sa {
     rt_.bytes += inner_bytes;
     if ((soft_bytes_ && rt_.bytes >= soft_bytes_) || (soft_packets_ && rt_.packets >= soft_packets_))
       rt_.flags.fetch_or(kSaSoftExpired, std::memory_order_relaxed);
-    if ((hard_bytes_ && rt_.bytes >= hard_bytes_) || (hard_packets_ && rt_.packets >= hard_packets_))
-      rt_.flags.fetch_or(kSaHardExpired, std::memory_order_relaxed);
+    if (hard_limit_reached()) rt_.flags.fetch_or(kSaHardExpired, std::memory_order_relaxed);
+  }
+  // True once the packets or bytes processed reach a hard lifetime. The
+  // burst functions check it per packet, because kSaHardExpired is only
+  // read once per burst (and is also raised by sequence exhaustion, which
+  // does not affect packets numbered before it).
+  bool hard_limit_reached() const {
+    return (hard_bytes_ && rt_.bytes >= hard_bytes_) || (hard_packets_ && rt_.packets >= hard_packets_);
   }
 
   // --- control record: immutable after create() ---
