@@ -245,6 +245,30 @@ class Tests:
                  self.path("vlan-dec.pcap"))
         self.expect("VLAN frames round-trip", read_pcap(self.path("vlan-dec.pcap")) == tagged, "")
 
+    def lifetimes(self):
+        """A hard limit drops every packet after it, also inside one burst
+        (all ten packets here travel in one)."""
+        plain = [eth(ipv4_udp(100 + i, seed=i)) for i in range(10)]
+        inp = self.path("l-plain.pcap")
+        enc = self.path("l-enc.pcap")
+        write_pcap(inp, plain)
+        self.expect_exit("encrypt: hard-packets=5 sends 5 of a 10-packet burst",
+                         ["encrypt", "--sa", SPEC + ",soft-packets=3,hard-packets=5", "--in", inp,
+                          "--out", enc], 1,
+                         r"^encrypt: 10 packets in, 5 out, 5 dropped: sa_expired=5$")
+        self.expect_exit("encrypt: hard-bytes=300 stops after the packet that reaches it",
+                         ["encrypt", "--sa", SPEC + ",hard-bytes=300", "--in", inp, "--out", enc], 1,
+                         r"^encrypt: 10 packets in, 3 out, 7 dropped: sa_expired=7$")
+        self.expect_exit("encrypt: the last sequence number without ESN is 2^32-1",
+                         ["encrypt", "--sa", SPEC + ",seq=4294967293", "--in", inp, "--out", enc], 1,
+                         r"^encrypt: 10 packets in, 2 out, 8 dropped: seq_overflow=8$")
+        self.run("encrypt", "--sa", SPEC, "--in", inp, "--out", enc)
+        dec = self.path("l-dec.pcap")
+        self.expect_exit("decrypt: hard-packets=5 accepts 5 of a 10-packet burst",
+                         ["decrypt", "--sa", SPEC + ",hard-packets=5", "--in", enc, "--out", dec], 1,
+                         r"^decrypt: 10 packets in, 5 out, 5 dropped: sa_expired=5$")
+        self.expect("decrypt: the first five are written", read_pcap(dec) == plain[:5], "")
+
     def tampered(self):
         plain = [eth(ipv4_udp(200 + i, seed=i)) for i in range(5)]
         inp = self.path("t-plain.pcap")
@@ -280,6 +304,7 @@ def main():
         t.bad_specs()
         t.files()
         t.drops()
+        t.lifetimes()
         t.tampered()
     print("esp_cli: %d of %d checks passed" % (t.passed, t.passed + t.failed))
     return 0 if t.failed == 0 else 1
