@@ -157,6 +157,11 @@ class Tests:
                              r"^keyway esp: --sa: " + pattern)
             if os.path.exists(out_path):
                 self.expect("no output file after a SPEC error (%s)" % field, False, out_path)
+        self.expect_exit("--eal replaces the EAL arguments",
+                         ["encrypt", "--sa", SPEC, "--in", inp, "--out", self.path("eal.pcap"), "--eal",
+                          "--no-huge -m 256 --no-shconf --no-pci --no-telemetry "
+                          "--log-level=*:warning -l 0"],
+                         0, r"^encrypt: 1 packets in, 1 out, 0 dropped$")
         self.expect_exit("--sa=SPEC form is accepted", ["encrypt", "--sa=" + SPEC, "--in", inp,
                                                         "--out", self.path("eq.pcap")],
                          0, r"^encrypt: 1 packets in, 1 out, 0 dropped$")
