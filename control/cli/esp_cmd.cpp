@@ -334,6 +334,8 @@ class Runner {
   }
 
  private:
+  // Counts a frame that never reaches the engine. Returns true, as add()
+  // does, because the run goes on.
   bool drop(FrameDrop why) {
     ++frame_drops_[static_cast<size_t>(why)];
     return true;
