@@ -140,7 +140,12 @@ EspCounter classify(const SpiTable& table, rte_mbuf* m, Sa** out) {
   }
   if (tot - ihl - udp < 8) return EspCounter::kTooShort;
   Sa* sa = table.lookup(load_be32(p + ihl + udp));
-  if (!sa || sa->direction() != Direction::kInbound) return EspCounter::kUnknownSpi;
+  if (!sa || sa->direction() != Direction::kInbound) {
+    // A UDP datagram to a port other than NAT-T's with no SA of ours is
+    // ordinary traffic, not ESP with a stale SPI.
+    if (udp && load_be16(p + ihl + 2) != kNatTPort) return EspCounter::kNotEsp;
+    return EspCounter::kUnknownSpi;
+  }
   if (sa->spec().udp_encap != (udp != 0)) return EspCounter::kEncapMismatch;
   if (tot < len) rte_pktmbuf_trim(m, static_cast<uint16_t>(len - tot));
   m->l3_len = ihl & 0x1ff;
