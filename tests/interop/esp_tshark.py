@@ -32,8 +32,10 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 try:
     import scapy  # noqa: F401
 except ImportError:
-    print("SKIP: scapy is not importable from %s (use Debian's /usr/bin/python3)" % sys.executable)
-    sys.exit(77)  # meson's "skipped"
+    # scripts/install-deps.sh installs python3-scapy; its absence is a
+    # broken set-up, not a reason to pass quietly.
+    print("FAIL: scapy is not importable from %s (use Debian's /usr/bin/python3)" % sys.executable)
+    sys.exit(1)
 
 from interop_common import Checker, all_cases, ether, inner_packets, run_keyway, write_pcap  # noqa: E402
 from scapy.layers.inet import UDP  # noqa: E402
@@ -119,8 +121,8 @@ def main():
     keyway = sys.argv[1]
     tshark = shutil.which("tshark")
     if not tshark:
-        print("SKIP: tshark not found")
-        return 77
+        print("FAIL: tshark not found (scripts/install-deps.sh installs it)")
+        return 1
     chk = Checker()
     inners = inner_packets()
     controls_done = set()
