@@ -100,6 +100,7 @@ void dataplane_port(Session& s, Args& a) {
   if (!ifname) return;
   b.interface = NameRef{ifname->canonical, b.at};
   while (!a.done()) b.args.emplace_back(*a.word(""));
+  if (!a.end()) return;
   s.config.dataplane_ports.push_back(std::move(b));
 }
 

@@ -12,7 +12,8 @@ template <class T, class Make>
 void enter_named(Session& s, Args& a, Mode m, std::vector<T>& items, std::string_view what,
                  Make make) {
   auto name = a.name(what);
-  if (!name || !a.end()) return s.enter_scratch(m);
+  if (!name) return s.enter_scratch(m);
+  a.end();
   s.enter(m, items, name->name, name->at, [&] { return make(*name); });
 }
 
@@ -291,7 +292,8 @@ void keyring(Session& s, Args& a) {
 
 void keyring_peer(Session& s, Args& a) {
   auto name = a.name("a peer name");
-  if (!name || !a.end()) return s.enter_scratch(Mode::kIkev2KeyringPeer);
+  if (!name) return s.enter_scratch(Mode::kIkev2KeyringPeer);
+  a.end();
   s.enter_keyring_peer(*name);
 }
 

@@ -12,7 +12,8 @@ namespace {
 void interface(Session& s, Args& a) {
   Loc at = a.here();
   auto n = a.interface_name();
-  if (!n || !a.end()) return s.enter_scratch(Mode::kInterface);
+  if (!n) return s.enter_scratch(Mode::kInterface);
+  a.end();
   s.enter(Mode::kInterface, s.config.interfaces, n->canonical, at, [&] {
     Interface i;
     i.name = n->canonical;

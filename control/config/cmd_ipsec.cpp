@@ -88,12 +88,17 @@ bool read_transforms(Args& a, TransformSet& ts) {
 // other transforms replaces them (IOS).
 void transform_set(Session& s, Args& a) {
   auto name = a.name("a transform-set name");
+  if (!name) return s.enter_scratch(Mode::kTransformSet);
   TransformSet parsed;
-  if (!name || !read_transforms(a, parsed)) return s.enter_scratch(Mode::kTransformSet);
+  bool ok = read_transforms(a, parsed);
   TransformSet& ts = s.enter(Mode::kTransformSet, s.config.transform_sets, name->name, name->at,
-                             [&] { return TransformSet{}; });
-  ts.name = name->name;
-  if (ts.at.line == 0) ts.at = name->at;
+                             [&] {
+                               TransformSet t;
+                               t.name = name->name;
+                               t.at = name->at;
+                               return t;
+                             });
+  if (!ok) return;
   ts.cipher = parsed.cipher;
   ts.auth = parsed.auth;
   ts.transforms = std::move(parsed.transforms);
@@ -109,7 +114,8 @@ void transform_set_mode(Session& s, Args& a) {
 
 void ipsec_profile(Session& s, Args& a) {
   auto name = a.name("an ipsec profile name");
-  if (!name || !a.end()) return s.enter_scratch(Mode::kIpsecProfile);
+  if (!name) return s.enter_scratch(Mode::kIpsecProfile);
+  a.end();
   s.enter(Mode::kIpsecProfile, s.config.ipsec_profiles, name->name, name->at, [&] {
     IpsecProfile p;
     p.name = name->name;

@@ -11,7 +11,8 @@ namespace {
 void isakmp_policy(Session& s, Args& a) {
   Loc at = a.here();
   auto n = a.number(1, 10000, "isakmp policy priority");
-  if (!n || !a.end()) return s.enter_scratch(Mode::kIsakmpPolicy);
+  if (!n) return s.enter_scratch(Mode::kIsakmpPolicy);
+  a.end();
   s.enter(Mode::kIsakmpPolicy, s.config.isakmp_policies, std::to_string(*n), at, [&] {
     IsakmpPolicy p;
     p.priority = *n;
@@ -73,7 +74,8 @@ void policy_lifetime(Session& s, Args& a) {
 
 void isakmp_profile(Session& s, Args& a) {
   auto name = a.name("an isakmp profile name");
-  if (!name || !a.end()) return s.enter_scratch(Mode::kIsakmpProfile);
+  if (!name) return s.enter_scratch(Mode::kIsakmpProfile);
+  a.end();
   s.enter(Mode::kIsakmpProfile, s.config.isakmp_profiles, name->name, name->at, [&] {
     IsakmpProfile p;
     p.name = name->name;
@@ -190,7 +192,8 @@ void isakmp_key(Session& s, Args& a) {
 
 void keyring(Session& s, Args& a) {
   auto name = a.name("a keyring name");
-  if (!name || !a.end()) return s.enter_scratch(Mode::kKeyring);
+  if (!name) return s.enter_scratch(Mode::kKeyring);
+  a.end();
   s.enter(Mode::kKeyring, s.config.keyrings, name->name, name->at, [&] {
     Keyring k;
     k.name = name->name;

@@ -10,7 +10,8 @@ namespace {
 
 void trustpoint(Session& s, Args& a) {
   auto name = a.name("a trust-point name");
-  if (!name || !a.end()) return s.enter_scratch(Mode::kTrustpoint);
+  if (!name) return s.enter_scratch(Mode::kTrustpoint);
+  a.end();
   s.enter(Mode::kTrustpoint, s.config.trustpoints, name->name, name->at, [&] {
     Trustpoint t;
     t.name = name->name;

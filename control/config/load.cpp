@@ -16,10 +16,10 @@ LoadResult load_text(std::string_view file_name, std::string_view text) {
   auto config = std::make_shared<Config>();
   config->source = std::string(file_name);
   parse(text, *config, result.diagnostics);
-  // References are only worth checking in a file that parsed: otherwise
-  // every reference to an object whose block had an error would be
-  // reported a second time.
-  if (result.diagnostics.errors() == 0) validate(*config, result.diagnostics);
+  // Validation runs even after parse errors, so that one pass reports every
+  // error of the file; blocks with a bad header still define their name
+  // (session.h), which keeps that from adding "undefined" errors.
+  validate(*config, result.diagnostics);
   result.diagnostics.sort();
   if (result.diagnostics.errors() == 0) result.config = std::move(config);
   return result;

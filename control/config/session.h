@@ -7,9 +7,11 @@
 // - Entering a block that already exists (`crypto pki trustpoint IOSCA1`
 //   twice) edits the existing object; keyway also warns, since a
 //   configuration printed by a router never does that.
-// - A block whose header has an error is still entered, on a scratch object
-//   that is thrown away: its commands are checked, nothing is kept, and one
-//   bad header does not turn every line of its block into an error.
+// - A block whose header has an error is still entered, so that one bad
+//   header does not turn every line of its block into an error: on the
+//   named object when the name could be read (so that references to it do
+//   not add "undefined" errors), otherwise on a scratch object that is
+//   thrown away. The file is rejected either way.
 #pragma once
 
 #include <cstdint>

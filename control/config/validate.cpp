@@ -15,7 +15,10 @@ void require(Diagnostics& d, const NameRef& ref, Found found, std::string_view k
              std::string_view defined_by) {
   if (found) return;
   d.error(ref.at, "undefined " + std::string(kind), ref.name,
-          std::string(kind.substr(0, 1) == "i" ? "an " : "a ") + std::string(kind) +
+          std::string(std::string_view("aeiou").find(kind.front()) != std::string_view::npos
+                          ? "an "
+                          : "a ") +
+              std::string(kind) +
               " defined by '" + std::string(defined_by) + "'");
 }
 

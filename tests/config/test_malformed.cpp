@@ -189,7 +189,8 @@ const Malformed kCases[] = {
 INSTANTIATE_TEST_SUITE_P(Config, MalformedTest, ::testing::ValuesIn(kCases),
                          [](const auto& p) { return std::string(p.param.name); });
 
-// Every error of a file is reported, in line order, and nothing is loaded.
+// Every error of a file is reported, syntax and references alike, in line
+// order, and nothing is loaded.
 TEST(MalformedFile, ReportsEveryError) {
   LoadResult r = load_text("t.cfg",
                            "hostname R1\n"
@@ -198,14 +199,26 @@ TEST(MalformedFile, ReportsEveryError) {
                            "interface Ethernet0/0\n"
                            " ip address 10.0.0.1 255.0.255.0\n"
                            "bogus\n"
-                           "ip route 10.1.0.0 255.255.0.0\n");
+                           "ip route 10.1.0.0 255.255.0.0\n"
+                           "crypto isakmp profile p\n"
+                           " match identity host R2.cisco.com\n"
+                           " ca trust-point NOPE\n"
+                           "crypto ipsec transform-set TS esp-aes esp-md6-hmac\n"
+                           "crypto ipsec profile prof\n"
+                           " set transform-set TS\n"
+                           " set isakmp-profile p\n");
   EXPECT_FALSE(r.ok());
   auto e = errors(r.diagnostics);
-  ASSERT_EQ(e.size(), 4u) << testing::PrintToString(e);
+  ASSERT_EQ(e.size(), 6u) << testing::PrintToString(e);
   EXPECT_EQ(e[0].substr(0, 12), "t.cfg:2:22: ");
   EXPECT_EQ(e[1].substr(0, 12), "t.cfg:5:22: ");
   EXPECT_EQ(e[2].substr(0, 11), "t.cfg:6:1: ");
   EXPECT_EQ(e[3].substr(0, 12), "t.cfg:7:30: ");
+  EXPECT_EQ(e[4], "t.cfg:10:17: error: undefined trust-point; got 'NOPE', expected a "
+                  "trust-point defined by 'crypto pki trustpoint'");
+  // The transform-set with a bad transform still defines TS: no
+  // "undefined transform-set" follows from it.
+  EXPECT_EQ(e[5].substr(0, 13), "t.cfg:11:39: ");
 }
 
 // Thousands of bad lines stop at the error limit instead of flooding.

@@ -61,6 +61,13 @@ TEST(SeedTunnell, ExactPositionInTheR1Listing) {
   EXPECT_EQ(p.config.interfaces[1].name, "Ethernet0/0");
 }
 
+// Loaded verbatim with its trust-points, R1's listing has that one error.
+TEST(SeedTunnell, VerbatimR1IsRejectedForThatAlone) {
+  LoadResult r = load_text("r1.cfg", text_of("ikev1_r1") + text_of("ikev1_r1_trustpoints"));
+  EXPECT_FALSE(r.ok());
+  EXPECT_EQ(errors(r.diagnostics).size(), 1u) << testing::PrintToString(errors(r.diagnostics));
+}
+
 // IKEv1 R1 = its network listing + its trust-point listing.
 TEST(SeedRouters, Ikev1R1Loads) {
   LoadResult r = load_text("r1", fix_tunnell(text_of("ikev1_r1")) + text_of("ikev1_r1_trustpoints"));
