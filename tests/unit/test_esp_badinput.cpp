@@ -307,7 +307,7 @@ TEST_P(Drops, BadLength) {
     fix_ip_checksum(pkt);
     expect_in_drop(p->table, pkt, "bad_length", "IPv4 total length > bytes");
     pkt = *good;
-    pkt.resize(pkt.size() - 1);  // bytes cut, header untouched
+    pkt.pop_back();  // bytes cut, header untouched
     expect_in_drop(p->table, pkt, "bad_length", "packet shorter than its header says");
     if (udp) {
       for (int delta : {-1, 1, -8, 100}) {
