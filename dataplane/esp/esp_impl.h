@@ -76,7 +76,8 @@ struct EspImpl {
       v = EspCounter::kOutOk;
       if (expired) { v = EspCounter::kSaExpired; continue; }
       if (m->nb_segs != 1) { v = EspCounter::kMultiSegment; continue; }
-      const uint8_t* in = rte_pktmbuf_mtod(m, const uint8_t*);
+      uint8_t* base = static_cast<uint8_t*>(m->buf_addr);
+      const uint8_t* in = base + m->data_off;
       uint32_t len = inner_ip_len(in, m->data_len);
       if (len == 0) { v = EspCounter::kBadInner; continue; }
 
@@ -86,36 +87,36 @@ struct EspImpl {
         v = EspCounter::kSeqOverflow;
         continue;
       }
-      uint32_t pad = (C::kBlock - (len + 2) % C::kBlock) % C::kBlock;
+      // Block sizes are powers of two: pad to the next multiple of kBlock.
+      uint32_t pad = (0u - (len + 2)) & (C::kBlock - 1u);
       uint32_t ct_len = len + pad + 2;
       uint32_t trailer = pad + 2 + C::kIcv;
       uint32_t total = kHeader + ct_len + C::kIcv;
       if (total > 65535) { v = EspCounter::kTooBig; continue; }
-      if (rte_pktmbuf_headroom(m) < kHeader) { v = EspCounter::kNoHeadroom; continue; }
+      if (m->data_off < kHeader) { v = EspCounter::kNoHeadroom; continue; }
       // Bytes past the inner packet (Ethernet padding) are dropped first.
-      uint32_t tail_free = rte_pktmbuf_tailroom(m) + (m->data_len - len);
-      if (tail_free < trailer) { v = EspCounter::kNoTailroom; continue; }
+      if (uint32_t{m->buf_len} - m->data_off - len < trailer) { v = EspCounter::kNoTailroom; continue; }
       last_seq = seq;
 
       // Outer header fields copied from the inner one (RFC 4301 5.1.2.1).
-      uint8_t tos, ttl;
-      uint16_t frag;
+      uint32_t tos, ttl, frag;
+      uint8_t next_header;
       if ((in[0] >> 4) == 4) {
         tos = in[1];
         ttl = in[8];
         frag = in[6] & 0x40 ? 0x4000 : 0;  // DF
+        next_header = 4;
       } else {
-        tos = static_cast<uint8_t>((in[0] & 0x0f) << 4 | in[1] >> 4);
+        tos = (in[0] & 0x0fu) << 4 | in[1] >> 4;
         ttl = in[7];
         frag = 0;
+        next_header = 41;
       }
-      uint8_t next_header = (in[0] >> 4) == 4 ? 4 : 41;
 
       // Trailer (RFC 4303 2.4): pad bytes 1, 2, 3, ... then pad length and
       // next header. Writing the 16-byte pattern whole is cheaper than a
       // loop; it stays inside the trailer (pad + 2 + ICV) unless that is
       // shorter than 16 bytes, which only 3DES with little padding gets.
-      uint8_t* base = static_cast<uint8_t*>(m->buf_addr);
       uint8_t* t = base + m->data_off + len;
       static constexpr uint8_t kPadPattern[16] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16};
       if (trailer >= 16)
@@ -125,32 +126,39 @@ struct EspImpl {
       t[pad] = static_cast<uint8_t>(pad);
       t[pad + 1] = next_header;
 
-      // Outer headers: the SA's template, then the per-packet fields. The
-      // IPv4 checksum starts from the template's precomputed sum.
+      // Outer headers: the SA's template (addresses, protocol, ports, SPI),
+      // then the per-packet fields as whole words. The IPv4 checksum starts
+      // from the template's precomputed sum.
       m->data_off = static_cast<uint16_t>(m->data_off - kHeader);
       m->data_len = static_cast<uint16_t>(total);
       m->pkt_len = total;
       uint8_t* o = base + m->data_off;
       std::memcpy(o, sa.hdr_tmpl_, kOuter + 4);
-      o[1] = tos;
-      store_be16(o + 2, static_cast<uint16_t>(total));
-      uint16_t id = ip_id++;
-      store_be16(o + 4, id);
-      store_be16(o + 6, frag);
-      o[8] = ttl;
-      uint32_t sum = sa.csum_base_ + (uint32_t{tos}) + total + id + frag + (uint32_t{ttl} << 8);
+      uint32_t id = ip_id++;
+      uint32_t sum = sa.csum_base_ + tos + total + id + frag + (ttl << 8);
       sum = (sum & 0xffff) + (sum >> 16);
       sum = (sum & 0xffff) + (sum >> 16);
-      store_be16(o + 10, static_cast<uint16_t>(~sum));
+      // Bytes 0-7: version/IHL, TOS, total length, ID, flags; 8-11: TTL,
+      // protocol, checksum (little-endian words holding wire-order bytes).
+      uint64_t w0 = 0x45u | tos << 8 | uint64_t{rte_bswap16(static_cast<uint16_t>(total))} << 16 |
+                    uint64_t{rte_bswap16(static_cast<uint16_t>(id))} << 32 |
+                    uint64_t{rte_bswap16(static_cast<uint16_t>(frag))} << 48;
+      uint32_t w1 = ttl | uint32_t{sa.hdr_tmpl_[9]} << 8 |
+                    uint32_t{rte_bswap16(static_cast<uint16_t>(~sum))} << 16;
+      std::memcpy(o, &w0, 8);
+      std::memcpy(o + 8, &w1, 4);
       uint8_t* esp = o + kOuter;
       if constexpr (kUdp) store_be16(o + 24, static_cast<uint16_t>(total - 20));
-      crypto::store_be32(esp + 4, static_cast<uint32_t>(seq));
+      uint32_t seq_be = rte_bswap32(static_cast<uint32_t>(seq));
+      std::memcpy(esp + 4, &seq_be, 4);
       // GCM's explicit IV is the 64-bit sequence number: unique per key
       // (RFC 4106 3.1). CBC IVs are filled in by the crypto stage.
-      if constexpr (kTestIv)
+      if constexpr (kTestIv) {
         std::memcpy(esp + 8, sa.keys_.test_iv, C::kIvLen);
-      else if constexpr (C::kIvLen == 8 && C::kBlock == 4)
-        crypto::store_be64(esp + 8, seq);
+      } else if constexpr (C::kIvLen == 8 && C::kBlock == 4) {
+        uint64_t iv_be = rte_bswap64(seq);
+        std::memcpy(esp + 8, &iv_be, 8);
+      }
 
       PktScratch& s = ctx.scratch[i];
       s.esp = esp;
