@@ -4,6 +4,7 @@
 #include <rte_mbuf.h>
 
 #include <algorithm>
+#include <cstring>
 
 #include "dataplane/esp/esp_impl.h"
 
@@ -113,6 +114,24 @@ uint16_t partition(EspCtx& ctx, std::span<rte_mbuf*> pkts, const EspCounter* ver
   return n_good;
 }
 
+// One's-complement sum of an IPv4 header (RFC 1071), 32 bits at a time;
+// DPDK's rte_raw_cksum is generic and several times slower for 20 bytes.
+bool ipv4_header_checksum_ok(const uint8_t* p, uint32_t ihl) {
+  auto word = [p](uint32_t off) {
+    uint32_t w;
+    std::memcpy(&w, p + off, 4);
+    return uint64_t{w};
+  };
+  // Nearly every header is 20 bytes: sum those without a loop.
+  uint64_t sum = word(0) + word(4) + word(8) + word(12) + word(16);
+  for (uint32_t off = 20; off < ihl; off += 4) sum += word(off);
+  sum = (sum & 0xffffffff) + (sum >> 32);
+  sum = (sum & 0xffffffff) + (sum >> 32);
+  sum = (sum & 0xffff) + (sum >> 16);
+  sum = (sum & 0xffff) + (sum >> 16);
+  return sum == 0xffff;
+}
+
 // Parses the outer IPv4 (and UDP) header of a received packet and finds its
 // SA. Sets m->l3_len / l4_len for the SA's burst function.
 EspCounter classify(const SpiTable& table, rte_mbuf* m, Sa** out) {
@@ -124,7 +143,7 @@ EspCounter classify(const SpiTable& table, rte_mbuf* m, Sa** out) {
   if (ihl < 20 || ihl > len) return EspCounter::kBadOuter;
   uint32_t tot = load_be16(p + 2);
   if (tot < ihl || tot > len) return EspCounter::kBadLength;
-  if (rte_raw_cksum(p, ihl) != 0xffff) return EspCounter::kBadOuter;
+  if (!ipv4_header_checksum_ok(p, ihl)) return EspCounter::kBadOuter;
   if (load_be16(p + 6) & 0x3fff) return EspCounter::kFragment;
   uint32_t udp = 0;
   if (p[9] == IPPROTO_UDP) {
@@ -147,7 +166,10 @@ EspCounter classify(const SpiTable& table, rte_mbuf* m, Sa** out) {
     return EspCounter::kUnknownSpi;
   }
   if (sa->spec().udp_encap != (udp != 0)) return EspCounter::kEncapMismatch;
-  if (tot < len) rte_pktmbuf_trim(m, static_cast<uint16_t>(len - tot));
+  if (tot < len) {  // Ethernet padding after the IP packet
+    m->data_len = static_cast<uint16_t>(tot);
+    m->pkt_len = tot;
+  }
   m->l3_len = ihl & 0x1ff;
   m->l4_len = udp & 0xff;
   *out = sa;
@@ -181,8 +203,14 @@ uint16_t esp_inbound(EspCtx& ctx, const SpiTable& table, std::span<rte_mbuf*> pk
     sa_of[i] = nullptr;
     verdict[i] = classify(table, pkts[i], &sa_of[i]);
   }
-  // Run each SA's burst function over its packets; bursts normally carry
-  // one SA, so this is one pass.
+  // Run each SA's burst function over its packets. Bursts normally carry
+  // one SA and no junk: then the burst goes to it as it is.
+  bool one_sa = sa_of[0] != nullptr;
+  for (uint16_t i = 1; i < n && one_sa; ++i) one_sa = sa_of[i] == sa_of[0];
+  if (one_sa) {
+    sa_burst(ctx, *sa_of[0], pkts);
+    return partition(ctx, pkts, ctx.verdict.data(), EspCounter::kInOk);
+  }
   rte_mbuf* group[kMaxBurst];
   uint16_t index[kMaxBurst];
   for (uint16_t first = 0; first < n; ++first) {

@@ -243,8 +243,11 @@ struct EspImpl {
       uint32_t len = inner_ip_len(pt, avail);
       if (len == 0 || (pt[0] >> 4) != (next_header == 4 ? 4 : 6)) { v = EspCounter::kBadInner; continue; }
       rte_mbuf* m = pkts[i];
-      rte_pktmbuf_adj(m, static_cast<uint16_t>(pt - rte_pktmbuf_mtod(m, const uint8_t*)));
-      rte_pktmbuf_trim(m, static_cast<uint16_t>(m->data_len - len));
+      // Strip outer headers, ESP header and IV in front, trailer and any
+      // TFC padding behind (lengths were all checked above).
+      m->data_off = static_cast<uint16_t>(pt - static_cast<const uint8_t*>(m->buf_addr));
+      m->data_len = static_cast<uint16_t>(len);
+      m->pkt_len = len;
       m->l3_len = 0;
       m->l4_len = 0;
       sa.account(len);
