@@ -26,34 +26,6 @@ void ReplayWindow::init(uint32_t size, uint64_t highest) {
   }
 }
 
-ReplayVerdict ReplayWindow::check(uint64_t seq) const {
-  if (size_ == 0) return ReplayVerdict::kOk;
-  if (seq == 0) return ReplayVerdict::kTooOld;  // never sent (RFC 4303 3.3.3)
-  if (seq > top_) return ReplayVerdict::kOk;
-  if (top_ - seq >= size_) return ReplayVerdict::kTooOld;  // no overflow near 2^64
-  uint64_t bit = uint64_t{1} << (seq & 63);
-  return (bits_[(seq >> 6) & bucket_mask_] & bit) ? ReplayVerdict::kDuplicate : ReplayVerdict::kOk;
-}
-
-ReplayVerdict ReplayWindow::commit(uint64_t seq) {
-  if (size_ == 0) {
-    if (seq > top_) top_ = seq;
-    return ReplayVerdict::kOk;
-  }
-  ReplayVerdict v = check(seq);
-  if (v != ReplayVerdict::kOk) return v;
-  if (seq > top_) {
-    uint64_t old_bucket = top_ >> 6;
-    uint64_t new_bucket = seq >> 6;
-    uint64_t steps = new_bucket - old_bucket;
-    if (steps > bucket_mask_ + 1u) steps = bucket_mask_ + 1u;
-    for (uint64_t i = 1; i <= steps; ++i) bits_[(old_bucket + i) & bucket_mask_] = 0;
-    top_ = seq;
-  }
-  bits_[(seq >> 6) & bucket_mask_] |= uint64_t{1} << (seq & 63);
-  return ReplayVerdict::kOk;
-}
-
 bool ReplayWindow::infer_esn(uint32_t seq_low, uint64_t* seq) const {
   // With checking off the window still anchors the guess; use the largest
   // configurable size so that moderate reordering resolves correctly.
