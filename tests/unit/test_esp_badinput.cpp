@@ -604,6 +604,40 @@ TEST_P(Drops, HardLifetimes) {
   ASSERT_TRUE(third);
   expect_in_drop(p->table, *third, "sa_expired", "inbound after hard-packets");
 
+  // Inside one burst: the packets after the one that reaches the limit are dropped.
+  {
+    dp::SaSpec sl = spec_for(GetParam(), 0x7022);
+    sl.hard_packets = 3;
+    auto l = make_pair(sl);
+    dp::EspCtx& ctx = esp_ctx();
+    rte_mbuf* m[5];
+    for (auto& x : m) x = to_mbuf(inner_v4(100));
+    auto before = ctx.counters;
+    ASSERT_EQ(dp::esp_outbound(ctx, *l->out, {m, 5}), 3);
+    EXPECT_EQ(nm(ctx.drop_reason[0]), "sa_expired");
+    EXPECT_EQ(nm(ctx.drop_reason[1]), "sa_expired");
+    EXPECT_EQ(ctx.counters.by_name("sa_expired") - before.by_name("sa_expired"), 2u);
+    EXPECT_EQ(l->out->packets(), 3u);
+    // The three sent, plus two more from an unlimited sender, in one inbound burst.
+    dp::SaSpec su = sl;
+    su.hard_packets = 0;
+    su.seq = 3;
+    auto u = make_pair(su);
+    for (int i = 3; i < 5; ++i) {
+      rte_pktmbuf_free(m[i]);
+      m[i] = to_mbuf(inner_v4(100));
+    }
+    ASSERT_EQ(dp::esp_outbound(ctx, *u->out, {m + 3, 2}), 2);
+    before = ctx.counters;
+    ASSERT_EQ(dp::esp_inbound(ctx, l->table, {m, 5}), 3);
+    EXPECT_EQ(nm(ctx.drop_reason[0]), "sa_expired");
+    EXPECT_EQ(nm(ctx.drop_reason[1]), "sa_expired");
+    EXPECT_EQ(l->in->packets(), 3u);
+    EXPECT_EQ(l->in->replay_highest(), 3u) << "dropped packets do not move the window";
+    EXPECT_EQ(total(ctx.counters) - total(before), 5u);
+    for (auto* x : m) rte_pktmbuf_free(x);
+  }
+
   // Bytes, likewise.
   dp::SaSpec sb = spec_for(GetParam(), 0x7021);
   sb.hard_bytes = 150;
