@@ -16,6 +16,10 @@ constexpr const char* kUsage =
     "  bench [--json] ... ESP throughput per core against the intel-ipsec-mb\n"
     "                     ceiling (see `keyway bench --help`)\n"
     "  check FILE...      load and validate configuration files\n"
+    "  pki ...            lab CA, enrollment, import, CERTREQ and validation\n"
+    "                     (see `keyway pki --help`)\n"
+    "  show crypto pki certificates [--store DIR]\n"
+    "                     the certificate store, newest enrollment first\n"
     "  version            print the version\n"
     "  help               this text\n";
 
@@ -30,6 +34,8 @@ int main(int argc, char** argv) {
   if (!std::strcmp(cmd, "esp")) return keyway::cli::cmd_esp(argc - 1, argv + 1);
   if (!std::strcmp(cmd, "bench")) return keyway::cli::cmd_bench(argc - 1, argv + 1);
   if (!std::strcmp(cmd, "check")) return keyway::cli::cmd_check(argc - 1, argv + 1);
+  if (!std::strcmp(cmd, "pki")) return keyway::cli::cmd_pki(argc - 1, argv + 1);
+  if (!std::strcmp(cmd, "show")) return keyway::cli::cmd_show(argc - 1, argv + 1);
   if (!std::strcmp(cmd, "version") || !std::strcmp(cmd, "--version")) {
     std::puts("keyway " KEYWAY_VERSION);
     return 0;
