@@ -147,12 +147,29 @@ dp::SaSpec spec_for(dp::Transform t, uint32_t spi, bool udp, bool esn) {
   return s;
 }
 
+namespace {
+std::vector<std::string>& eal_args() {
+  static std::vector<std::string> args;
+  return args;
+}
+}  // namespace
+
+bool use_eal_args(std::vector<std::string> args) {
+  eal_args() = std::move(args);
+  return true;
+}
+
+std::vector<std::string> eal_args_with_lcores(const std::string& lcores) {
+  return {"--no-huge", "-m", "512", "--no-shconf", "--no-pci", "--no-telemetry",
+          "--log-level=*:warning", "-l", lcores};
+}
+
 }  // namespace keyway::test
 
 int main(int argc, char** argv) {
   ::testing::InitGoogleTest(&argc, argv);
   std::string err;
-  if (!keyway::dp::eal_init({}, &err)) {
+  if (!keyway::dp::eal_init(keyway::test::eal_args(), &err)) {
     fprintf(stderr, "%s\n", err.c_str());
     return 1;
   }

@@ -33,4 +33,14 @@ Bytes hex(const std::string& s);  // test vectors; whitespace ignored
 
 dp::SaSpec spec_for(dp::Transform t, uint32_t spi, bool udp = false, bool esn = false);
 
+// The EAL arguments main() passes to eal_init(): empty (eal_init's
+// defaults, one lcore) unless the test binary asks for others from a
+// static initialiser in one of its own files, which runs before main():
+//   const bool kEal = use_eal_args(eal_args_with_lcores("0,1"));
+// Returns true so that it can initialise such a constant.
+bool use_eal_args(std::vector<std::string> args);
+// eal_init's defaults (no hugepages, no PCI, no shared config) on the
+// lcores in `lcores` (an EAL -l list), for tests that launch workers.
+std::vector<std::string> eal_args_with_lcores(const std::string& lcores);
+
 }  // namespace keyway::test
