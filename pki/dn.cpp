@@ -145,6 +145,9 @@ bool is_printable_string(std::string_view s) {
 }
 
 Result<std::vector<Rdn>> parse_dn(std::string_view text) {
+  std::string_view trimmed = text.substr(0, text.find_last_not_of(' ') + 1);
+  if (trimmed.size() >= 2 && std::strchr(",+;", trimmed.back()) && trimmed[trimmed.size() - 2] != '\\')
+    return Error{"invalid distinguished name '" + std::string(text) + "': ends with a separator"};
   std::vector<Rdn> written;  // in the order written
   size_t pos = 0;
   bool new_rdn = true;
@@ -240,7 +243,13 @@ Result<X509NamePtr> build_name(const std::vector<Rdn>& der_order) {
       first = false;
     }
   }
-  return name;
+  // Read the encoding back: DER sorts the attributes of a multi-valued RDN,
+  // and the name should print the same before and after a round trip.
+  Bytes der = name_der(name.get());
+  const unsigned char* p = der.data();
+  X509NamePtr sorted(d2i_X509_NAME(nullptr, &p, static_cast<long>(der.size())));
+  if (!sorted) return Error{"cannot encode the name: " + openssl_error()};
+  return sorted;
 }
 
 Result<X509NamePtr> name_from_text(std::string_view text) {
