@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "dataplane/eal/eal.h"
+#include "tests/support/packet_util.h"
 #include "tests/support/test_env.h"
 
 namespace keyway::test {
@@ -38,20 +39,6 @@ constexpr Transform kAll[] = {Transform::kAes128Gcm, Transform::kAes256Gcm,
 
 // ---------------------------------------------------------------- helpers
 
-void put16(uint8_t* p, uint32_t v) {
-  p[0] = static_cast<uint8_t>(v >> 8);
-  p[1] = static_cast<uint8_t>(v);
-}
-void put32(uint8_t* p, uint32_t v) {
-  put16(p, v >> 16);
-  put16(p + 2, v & 0xffff);
-}
-uint32_t ones_sum(const uint8_t* p, size_t n) {
-  uint32_t sum = 0;
-  for (size_t i = 0; i + 1 < n; i += 2) sum += uint32_t{p[i]} << 8 | p[i + 1];
-  while (sum >> 16) sum = (sum & 0xffff) + (sum >> 16);
-  return sum;
-}
 // Recomputes the checksum of the IPv4 header at the front of `pkt`.
 void fix_ip_checksum(Bytes& pkt) {
   size_t ihl = size_t{pkt[0] & 15u} * 4;
@@ -68,27 +55,7 @@ void fix_lengths(Bytes& pkt) {
   if (ihl >= 20 && ihl <= pkt.size()) fix_ip_checksum(pkt);
 }
 
-Bytes cat(Bytes a, const Bytes& b) {
-  a.insert(a.end(), b.begin(), b.end());
-  return a;
-}
-Bytes be32_bytes(uint32_t v) {
-  Bytes b(4);
-  put32(b.data(), v);
-  return b;
-}
 
-Bytes outer_ipv4(uint32_t src, uint32_t dst, size_t payload_len, uint8_t proto = 50) {
-  Bytes h(20);
-  h[0] = 0x45;
-  put16(&h[2], static_cast<uint32_t>(20 + payload_len));
-  h[8] = 64;
-  h[9] = proto;
-  put32(&h[12], src);
-  put32(&h[16], dst);
-  fix_ip_checksum(h);
-  return h;
-}
 Bytes udp_header(size_t payload_len) {
   Bytes u(8);
   put16(&u[0], 4500);

@@ -28,6 +28,7 @@
 #include <tuple>
 #include <vector>
 
+#include "tests/support/packet_util.h"
 #include "tests/support/test_env.h"
 
 namespace keyway::test {
@@ -40,53 +41,14 @@ using dp::Transform;
 
 // ---------------------------------------------------------------- helpers
 
-uint32_t be32(const uint8_t* p) {
-  return uint32_t{p[0]} << 24 | uint32_t{p[1]} << 16 | uint32_t{p[2]} << 8 | p[3];
-}
-void put16(uint8_t* p, uint32_t v) {
-  p[0] = static_cast<uint8_t>(v >> 8);
-  p[1] = static_cast<uint8_t>(v);
-}
-void put32(uint8_t* p, uint32_t v) {
-  put16(p, v >> 16);
-  put16(p + 2, v & 0xffff);
-}
 
-uint32_t ones_sum(const uint8_t* p, size_t n) {
-  uint32_t sum = 0;
-  for (size_t i = 0; i + 1 < n; i += 2) sum += uint32_t{p[i]} << 8 | p[i + 1];
-  while (sum >> 16) sum = (sum & 0xffff) + (sum >> 16);
-  return sum;
-}
 
-// A 20-byte outer IPv4 header in front of `payload_len` bytes.
-Bytes outer_ipv4(uint32_t src, uint32_t dst, size_t payload_len, uint8_t proto = 50) {
-  Bytes h(20);
-  h[0] = 0x45;
-  put16(&h[2], static_cast<uint32_t>(20 + payload_len));
-  put16(&h[4], 0x4242);
-  h[8] = 64;
-  h[9] = proto;
-  put32(&h[12], src);
-  put32(&h[16], dst);
-  put16(&h[10], ~ones_sum(h.data(), 20) & 0xffff);
-  return h;
-}
 
-Bytes cat(Bytes a, const Bytes& b) {
-  a.insert(a.end(), b.begin(), b.end());
-  return a;
-}
 Bytes sub(const Bytes& b, size_t from, size_t n = std::string::npos) {
   if (from > b.size()) return {};
   n = std::min(n, b.size() - from);
   return Bytes(b.begin() + static_cast<std::ptrdiff_t>(from),
                b.begin() + static_cast<std::ptrdiff_t>(from + n));
-}
-Bytes be32_bytes(uint32_t v) {
-  Bytes b(4);
-  put32(b.data(), v);
-  return b;
 }
 
 // ------------------------------------------- independent reference (OpenSSL)
@@ -426,7 +388,7 @@ TEST_P(McgrewGcm, InboundVerifiesDecryptsAndDropsOnNextHeader) {
 
   Bytes esp = cat(cat(cat(be32_bytes(v.spi), be32_bytes(static_cast<uint32_t>(v.seq))), hex(v.iv)),
                   hex(v.ct_icv));
-  Bytes pkt = cat(outer_ipv4(0x0A000001, 0x0A000002, esp.size()), esp);
+  Bytes pkt = cat(outer_ipv4(0x0A000001, 0x0A000002, esp.size(), 50, 0x4242), esp);
 
   Result r = run_inbound(in.table, pkt);
   EXPECT_EQ(r.accepted, 0);
@@ -645,7 +607,7 @@ TEST_P(PublishedTunnel, InboundRecoversThePublishedInner) {
   if (v.outer && local_spi(v) == v.spi && v.icv_published) {
     pkt = cat(hex(v.outer), esp);  // the published packet exactly
   } else {
-    pkt = cat(outer_ipv4(s.dst, s.src, esp.size()), esp);
+    pkt = cat(outer_ipv4(s.dst, s.src, esp.size(), 50, 0x4242), esp);
   }
   Result r = run_inbound(in.table, pkt);
   ASSERT_EQ(r.accepted, 1) << reason_name(r.reason);
@@ -804,9 +766,9 @@ TEST_P(OpenSslCrossCheck, KeywayOpensWhatOpenSslSends) {
       put16(&udp_hdr[0], 4500);
       put16(&udp_hdr[2], 4500);
       put16(&udp_hdr[4], static_cast<uint32_t>(8 + esp.size()));
-      pkt = cat(cat(outer_ipv4(s.dst, s.src, 8 + esp.size(), 17), udp_hdr), esp);
+      pkt = cat(cat(outer_ipv4(s.dst, s.src, 8 + esp.size(), 17, 0x4242), udp_hdr), esp);
     } else {
-      pkt = cat(outer_ipv4(s.dst, s.src, esp.size()), esp);
+      pkt = cat(outer_ipv4(s.dst, s.src, esp.size(), 50, 0x4242), esp);
     }
     Result r = run_inbound(in.table, pkt);
     ASSERT_EQ(r.accepted, 1) << reason_name(r.reason) << ", inner " << inner.size();
