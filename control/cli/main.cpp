@@ -15,6 +15,8 @@ constexpr const char* kUsage =
     "                     ESP on pcap files (see `keyway esp --help`)\n"
     "  bench [--json] ... ESP throughput per core against the intel-ipsec-mb\n"
     "                     ceiling (see `keyway bench --help`)\n"
+    "  bench-sa [--json] ... SA install latency and 10,000-SA churn on a worker\n"
+    "                     lcore with traffic (see `keyway bench-sa --help`)\n"
     "  check FILE...      load and validate configuration files\n"
     "  pki ...            lab CA, enrollment, import, CERTREQ and validation\n"
     "                     (see `keyway pki --help`)\n"
@@ -33,6 +35,7 @@ int main(int argc, char** argv) {
   const char* cmd = argv[1];
   if (!std::strcmp(cmd, "esp")) return keyway::cli::cmd_esp(argc - 1, argv + 1);
   if (!std::strcmp(cmd, "bench")) return keyway::cli::cmd_bench(argc - 1, argv + 1);
+  if (!std::strcmp(cmd, "bench-sa")) return keyway::cli::cmd_bench_sa(argc - 1, argv + 1);
   if (!std::strcmp(cmd, "check")) return keyway::cli::cmd_check(argc - 1, argv + 1);
   if (!std::strcmp(cmd, "pki")) return keyway::cli::cmd_pki(argc - 1, argv + 1);
   if (!std::strcmp(cmd, "show")) return keyway::cli::cmd_show(argc - 1, argv + 1);
