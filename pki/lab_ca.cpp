@@ -116,20 +116,31 @@ Result<LabCa> LabCa::create(const std::filesystem::path& dir, const CaOptions& o
   }
   X509Ptr x(X509_new());
   X509_set_version(x.get(), X509_VERSION_3);
-  ASN1_INTEGER_set(X509_get_serialNumber(x.get()), 1);
+  uint64_t serial = 1;
+  if (o.parent) {
+    auto s = o.parent->take_serial();
+    if (!s) return Error{s.error()};
+    serial = *s;
+  }
+  ASN1_INTEGER_set_uint64(X509_get_serialNumber(x.get()), serial);
   X509_set_subject_name(x.get(), subject->get());
-  X509_set_issuer_name(x.get(), subject->get());
+  X509_set_issuer_name(x.get(), o.parent ? X509_get_subject_name(o.parent->cert_->x509()) : subject->get());
   X509_set_pubkey(x.get(), key.get());
   time_t start = o.not_before ? o.not_before : time(nullptr);
   if (Status s = set_validity(x.get(), start, start + time_t{86400} * o.days); !s) return Error{s.error()};
+  X509* issuer = o.parent ? o.parent->cert_->x509() : x.get();
   for (auto [nid, value] : {std::pair{NID_basic_constraints, "critical,CA:TRUE"},
                             std::pair{NID_key_usage, "critical,keyCertSign,cRLSign,digitalSignature"},
                             std::pair{NID_subject_key_identifier, "hash"},
                             std::pair{NID_authority_key_identifier, "keyid:always"}}) {
-    if (Status s = add_ext(x.get(), x.get(), nid, value); !s) return Error{s.error()};
+    if (Status s = add_ext(x.get(), issuer, nid, value); !s) return Error{s.error()};
   }
-  auto cert = sign(std::move(x), key.get());
+  auto cert = sign(std::move(x), o.parent ? o.parent->key_.get() : key.get());
   if (!cert) return Error{cert.error()};
+  if (o.parent) {
+    Status s = write_file(o.parent->dir_ / (serial_text(serial) + ".pem"), cert->pem());
+    if (!s) return Error{s.error()};
+  }
 
   LabCa ca;
   ca.dir_ = dir;
@@ -207,7 +218,6 @@ Result<Certificate> LabCa::issue(const EnrollmentRequest& req, EVP_PKEY* public_
 
   X509Ptr x(X509_new());
   X509_set_version(x.get(), X509_VERSION_3);
-  ASN1_INTEGER_set_uint64(X509_get_serialNumber(x.get()), next_serial_);
   X509_set_subject_name(x.get(), subject->get());
   X509_set_issuer_name(x.get(), X509_get_subject_name(cert_->x509()));
   X509_set_pubkey(x.get(), public_key);
@@ -231,13 +241,19 @@ Result<Certificate> LabCa::issue(const EnrollmentRequest& req, EVP_PKEY* public_
   for (const auto& [nid, value] : exts)
     if (Status s = add_ext(x.get(), cert_->x509(), nid, value); !s) return Error{s.error()};
 
+  auto serial = take_serial();
+  if (!serial) return Error{serial.error()};
+  ASN1_INTEGER_set_uint64(X509_get_serialNumber(x.get()), *serial);
   auto cert = sign(std::move(x), key_.get());
   if (!cert) return cert;
-  std::string serial = serial_text(next_serial_);
-  ++next_serial_;
-  if (Status s = save_state(); !s) return Error{s.error()};
-  if (Status s = write_file(dir_ / (serial + ".pem"), cert->pem()); !s) return Error{s.error()};
+  if (Status s = write_file(dir_ / (cert->serial_hex() + ".pem"), cert->pem()); !s) return Error{s.error()};
   return cert;
+}
+
+Result<uint64_t> LabCa::take_serial() {
+  uint64_t serial = next_serial_++;
+  if (Status s = save_state(); !s) return Error{s.error()};
+  return serial;
 }
 
 Status LabCa::revoke(std::string_view serial_hex, time_t when) {

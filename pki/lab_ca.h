@@ -28,6 +28,8 @@
 
 namespace keyway::pki {
 
+class LabCa;
+
 struct CaOptions {
   std::string name;     // a label ("CA1"); also the default subject CN
   std::string subject;  // DN text, e.g. "CN=CA1,O=cisco,O=com"; empty: "CN=<name>"
@@ -36,6 +38,9 @@ struct CaOptions {
   time_t not_before = 0;  // 0: now
   int days = 3650;
   int crl_days = 365;   // nextUpdate of every CRL this CA issues
+  // A subordinate CA: `parent` issues its certificate (the next serial of
+  // the parent) instead of it being self-signed.
+  LabCa* parent = nullptr;
 };
 
 // What a router asks for, as IOS builds it from the trust-point's
@@ -91,6 +96,7 @@ class LabCa {
     time_t when = 0;
   };
   LabCa() = default;
+  Result<uint64_t> take_serial();  // the next serial number, persisted before use
   Status save_state() const;
   Status publish_crl(time_t this_update);
 

@@ -28,7 +28,8 @@ constexpr const char* kPkiUsage =
     "\n"
     "Lab CA (stands in for the seed's SCEP CAs):\n"
     "  ca create NAME --out DIR [--subject DN] [--key rsa2048|ec256] [--days N]\n"
-    "            [--valid-from TIME] [--crl-days N]\n"
+    "            [--valid-from TIME] [--crl-days N] [--parent CA-DIR]\n"
+    "      --parent: a subordinate CA, certified by the CA in CA-DIR\n"
     "  ca revoke --ca DIR --serial HEX [--at TIME]\n"
     "  enroll --ca DIR --trustpoint TP [--store DIR] [--config FILE]\n"
     "         [--subject DN] [--fqdn NAME | --hostname H [--domain D]] [--ip A]\n"
@@ -95,7 +96,7 @@ bool parse_time(const std::optional<std::string>& s, time_t& out, std::string& e
 // ------------------------------------------------------------- ca create
 
 int ca_create(int argc, char** argv) {
-  Flags f({"--out", "--subject", "--key", "--days", "--valid-from", "--crl-days"}, {});
+  Flags f({"--out", "--subject", "--key", "--days", "--valid-from", "--crl-days", "--parent"}, {});
   std::string err;
   if (!f.parse(argc, argv, 3, err)) return usage_error(err);
   if (f.positional().size() != 1 || !f.get("--out")) return usage_error("ca create needs NAME and --out DIR");
@@ -110,10 +111,18 @@ int ca_create(int argc, char** argv) {
   if (!parse_int(f.get("--days"), 1, 36500, o.days)) return usage_error("--days must be 1..36500");
   if (!parse_int(f.get("--crl-days"), 1, 36500, o.crl_days)) return usage_error("--crl-days must be 1..36500");
   if (!parse_time(f.get("--valid-from"), o.not_before, err)) return usage_error(err);
+  std::optional<pki::LabCa> parent;
+  if (auto dir = f.get("--parent")) {
+    auto p = pki::LabCa::open(*dir);
+    if (!p) return failed(p.error());
+    parent = p.take();
+    o.parent = &*parent;
+  }
   auto ca = pki::LabCa::create(*f.get("--out"), o);
   if (!ca) return failed(ca.error());
-  std::printf("CA %s created in %s: %s, serial %s, valid until %s\n", ca->name().c_str(),
+  std::printf("CA %s created in %s: %s, issuer %s, serial %s, valid until %s\n", ca->name().c_str(),
               f.get("--out")->c_str(), pki::format_dn(ca->certificate().subject()).c_str(),
+              pki::format_dn(ca->certificate().issuer()).c_str(),
               ca->certificate().serial_hex().c_str(),
               pki::format_ios_time(ca->certificate().not_after()).c_str());
   return 0;

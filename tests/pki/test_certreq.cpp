@@ -465,9 +465,9 @@ Bytes with(Bytes b, std::initializer_list<uint8_t> more) {
   b.insert(b.end(), more);
   return b;
 }
-Bytes cut(Bytes b, size_t n) {
-  b.resize(b.size() - n);
-  return b;
+Bytes cut(const Bytes& b, size_t n) {
+  size_t keep = b.size() > n ? b.size() - n : 0;
+  return Bytes(b.begin(), b.begin() + static_cast<ptrdiff_t>(keep));
 }
 
 INSTANTIATE_TEST_SUITE_P(

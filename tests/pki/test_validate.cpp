@@ -7,6 +7,7 @@
 #include <cstring>
 #include <functional>
 
+#include "pki/certreq_match.h"
 #include "pki/dn.h"
 #include "pki/enroll.h"
 #include "pki/validate.h"
@@ -245,6 +246,54 @@ TEST(Validation, PeerChainExtras) {
   EXPECT_TRUE(validate(std::vector<Trustpoint>{w.tp3}, in).ok());
   EXPECT_EQ(validate(std::vector<Trustpoint>{seed_tp("IOSCA1")}, in).verdict, Verdict::kNoSuitableTrustpoint);
   EXPECT_EQ(validate(std::vector<Trustpoint>{}, in).verdict, Verdict::kNoSuitableTrustpoint);
+}
+
+// A subordinate CA: the peer sends it along, or the trust-point is the
+// subordinate CA itself (IOS allows both). The trust-point holds its own
+// CA's CRL only, so with a root trust-point the leaf's revocation status
+// is unknown unless `none` accepts that.
+TEST(Validation, SubordinateCa) {
+  World& w = World::get();
+  SeedPki& pki = SeedPki::get();
+  CaOptions o;
+  o.name = "SUB3";
+  o.subject = "CN=CA3 Sub,O=lab";
+  o.key_type = KeyType::kEcP256;
+  o.not_before = test::kCaStart;
+  o.parent = &*w.ca3;
+  auto sub = LabCa::create(pki.scratch("sub3"), o);
+  ASSERT_TRUE(sub) << sub.error();
+  EXPECT_EQ(format_dn(sub->certificate().issuer()), "cn=CA3,o=lab");
+  EXPECT_TRUE(sub->certificate().signed_by(w.ca3->certificate()));
+  EnrollmentRequest req;
+  req.fqdn = "R4.lab.example";
+  req.not_before = test::kCaStart + 60;
+  auto leaf = sub->issue(req, pki.ec_key().get());
+  ASSERT_TRUE(leaf) << leaf.error();
+
+  Trustpoint root = with_policy(w.tp3, {RevocationMethod::kNone});
+  ValidationInput with_chain{*leaf, {sub->certificate()}, PeerId::fqdn("R4.lab.example"), kAt, ""};
+  EXPECT_TRUE(validate(std::vector<Trustpoint>{root}, with_chain).ok());
+  EXPECT_EQ(validate(std::vector<Trustpoint>{w.tp3}, with_chain).verdict, Verdict::kRevocationUnavailable);
+  ValidationInput alone{*leaf, {}, std::nullopt, kAt, ""};
+  EXPECT_EQ(validate(std::vector<Trustpoint>{root}, alone).verdict, Verdict::kNoSuitableTrustpoint);
+
+  Trustpoint sub_tp;
+  sub_tp.name = "SUB3";
+  sub_tp.ca = sub->certificate();
+  sub_tp.crl = *sub->crl();
+  ValidationResult r = validate(std::vector<Trustpoint>{sub_tp}, alone);
+  EXPECT_TRUE(r.ok()) << r.detail;
+
+  // Selected for signing, the subordinate CA goes along; a root never does.
+  CertStore s = must(CertStore::open(pki.scratch("sub-store")));
+  ASSERT_TRUE(s.add_ca("SUB3", sub->certificate()));
+  ASSERT_TRUE(s.add_certificate("SUB3", *leaf, pki.ec_key()));
+  std::vector<Bytes> requests{sub->certificate().subject_der()};
+  Selection sel = choose_ikev1(requests, s.trustpoints(), nullptr);
+  ASSERT_TRUE(sel.ok()) << sel.reason;
+  ASSERT_EQ(sel.chain.size(), 2u);
+  EXPECT_EQ(sel.chain[1], sub->certificate());
 }
 
 TEST(Validation, MessagesForEveryVerdict) {
