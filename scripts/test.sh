@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite, from a fresh Debian 12 machine: installs what is
 # missing, builds the release and the sanitizer configuration, runs every
-# test in the release build and the unit and config tests under ASan+UBSan.
+# test in the release build and the unit, config and pki tests under ASan+UBSan.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -14,7 +14,7 @@ meson test -C build --print-errorlogs --num-processes 2 || status=1
 # DPDK's EAL keeps allocations until exit by design; leak reports from it
 # would drown real ones, so the sanitizer run checks memory errors and UB.
 ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-  meson test -C build-asan --suite unit --suite config --print-errorlogs --num-processes 2 || status=1
+  meson test -C build-asan --suite unit --suite config --suite pki --print-errorlogs --num-processes 2 || status=1
 
 # One closing line for whoever reads the log: totals over both runs.
 /usr/bin/python3 - <<'PY'
