@@ -45,8 +45,10 @@ std::string ios_file_stem(const Certificate& cert, bool ca) {
 
 }  // namespace
 
-Result<CertStore> CertStore::open(const std::filesystem::path& dir) {
+Result<CertStore> CertStore::open(const std::filesystem::path& dir, bool create) {
   std::error_code ec;
+  if (!create && !std::filesystem::is_directory(dir, ec))
+    return Error{dir.string() + ": no certificate store here"};
   std::filesystem::create_directories(dir, ec);
   if (ec) return Error{dir.string() + ": cannot create the store directory: " + ec.message()};
   CertStore store(dir);

@@ -48,9 +48,11 @@ class CertStore {
     std::vector<std::string> trustpoints;  // "Associated Trustpoints", in the order associated
   };
 
-  // Opens the store in `dir`, creating an empty one if the directory holds
-  // no index. Fails on an unreadable or damaged store (naming the line).
-  static Result<CertStore> open(const std::filesystem::path& dir);
+  // Opens the store in `dir`. A directory without an index is an empty
+  // store; with `create` false a missing directory is an error instead of
+  // being created (for commands that only read). Fails on an unreadable or
+  // damaged store, naming the line.
+  static Result<CertStore> open(const std::filesystem::path& dir, bool create = true);
 
   const std::filesystem::path& dir() const { return dir_; }
 

@@ -321,7 +321,7 @@ int choose(int argc, char** argv) {
   if (!f.get("--peer-store")) return usage_error("choose needs --peer-store DIR");
   auto store = open_pki_store(f, "keyway pki");
   if (!store) return 2;
-  auto peer = pki::CertStore::open(*f.get("--peer-store"));
+  auto peer = pki::CertStore::open(*f.get("--peer-store"), false);
   if (!peer) return failed(peer.error());
   std::vector<pki::Trustpoint> peer_tps = selected(*peer, f.all("--peer-trustpoint"));
   std::vector<pki::Trustpoint> local = store->trustpoints();

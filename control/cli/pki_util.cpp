@@ -15,7 +15,7 @@ std::string pki_store_dir(const Flags& flags) {
 }
 
 std::optional<pki::CertStore> open_pki_store(const Flags& flags, const char* who) {
-  auto store = pki::CertStore::open(pki_store_dir(flags));
+  auto store = pki::CertStore::open(pki_store_dir(flags), false);
   if (!store) {
     std::fprintf(stderr, "%s: %s\n", who, store.error().c_str());
     return std::nullopt;

@@ -15,9 +15,10 @@ namespace keyway::cli {
 // --store DIR, else $KEYWAY_PKI_STORE, else /var/lib/keyway/pki.
 std::string pki_store_dir(const Flags& flags);
 
-// Opens the store; with --config FILE, loads the configuration (printing
-// its errors) and applies its trust-point policies. nullopt after printing
-// why it failed to stderr, prefixed with `who`.
+// Opens an existing store (for commands that only read it); with --config
+// FILE, loads the configuration (printing its errors) and applies its
+// trust-point policies. nullopt after printing why it failed to stderr,
+// prefixed with `who`.
 std::optional<pki::CertStore> open_pki_store(const Flags& flags, const char* who);
 
 // A sink that prints each line to stdout as IOS renders it for SA `sa`.

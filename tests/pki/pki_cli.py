@@ -168,6 +168,8 @@ def main():
     run("pki", "enroll", "--ca", code=2)
     run("pki", "ca", "create", "X", code=2)
     run("show", "crypto", "isakmp", "sa", code=2)
+    _, err = run("show", "crypto", "pki", "certificates", "--store", "nowhere", code=2)
+    check("no certificate store" in err and not os.path.exists("nowhere"), "missing store: " + err)
     out, _ = run("pki", "--help")
     check("ca create NAME" in out, "help text")
 
