@@ -52,7 +52,7 @@ def check(cond, what):
 def der_of(pem_path):
     """The DER inside the first PEM block of a file."""
     text = open(pem_path).read()
-    body = re.search(r"-----BEGIN [A-Z ]+-----(.*?)-----END", text, re.S).group(1)
+    body = re.search(r"-----BEGIN [A-Z0-9 ]+-----(.*?)-----END", text, re.S).group(1)
     return base64.b64decode("".join(body.split()))
 
 
