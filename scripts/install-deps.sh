@@ -8,8 +8,8 @@ packages=(
   g++ meson ninja-build pkg-config
   # data plane and crypto
   libdpdk-dev dpdk libipsec-mb-dev libssl-dev libpcap-dev
-  # tests
-  libgtest-dev libgmock-dev
+  # tests; clang for the libFuzzer targets
+  libgtest-dev libgmock-dev clang
   # independent implementations the tests check keyway against
   python3 python3-scapy python3-cryptography tshark
   # network namespaces for labs
