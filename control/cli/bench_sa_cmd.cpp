@@ -9,6 +9,7 @@
 #include <rte_mempool.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <cmath>
 #include <cstdio>
@@ -28,22 +29,28 @@ namespace {
 
 constexpr const char* kUsage =
     "usage: keyway bench-sa [--installs N] [--sas N] [--tunnels N] [--size BYTES]\n"
-    "                       [--window N] [--transform NAME] [--json] [-- EAL ARGS]\n"
+    "                       [--window N] [--steady-ms N] [--transform NAME] [--json]\n"
+    "                       [-- EAL ARGS]\n"
     "\n"
     "Drives one worker lcore with traffic from the control thread (the EAL main\n"
     "lcore) over two ring-backed ports, the worker being its own peer: plaintext is\n"
-    "encrypted, turned around, decrypted and checked. Three phases:\n"
+    "encrypted, turned around, decrypted and checked. Four phases:\n"
     "\n"
     "  latency  --installs make-before-break rekeys of one tunnel, one at a time:\n"
-    "           time from the control thread's submit to the first packet the\n"
-    "           worker processes with the new outbound SA, and with the new\n"
-    "           inbound SA (median, p99, max)\n"
+    "           time from the control thread's submit until the worker has\n"
+    "           applied the install, and until it processed the first packet\n"
+    "           with the new outbound SA and with the new inbound SA (which\n"
+    "           also waits for traffic: the first packet on the new inbound SA\n"
+    "           is the first one encrypted with the new outbound SA, back from\n"
+    "           the turn-around); median, p99, max\n"
+    "  steady   --steady-ms of traffic with no SA changes: the baseline for the\n"
+    "           gaps between loop iterations on this machine\n"
     "  churn    --sas SAs installed as --sas/2 rekeys over --tunnels tunnels, as\n"
     "           fast as the control thread can make them; each old inbound SA is\n"
     "           deleted once no packet encrypted with it can be in flight\n"
     "  fill     --sas extra inbound SAs installed (all live at once), then deleted\n"
     "\n"
-    "For churn and fill: packets generated = delivered + counted drops + left in\n"
+    "For steady, churn and fill: packets generated = delivered + counted drops + left in\n"
     "rings (lost must be 0, and so should drops), and the worker's longest gap\n"
     "between two loop iterations. Exit status 1 when a packet was lost or dropped.\n"
     "\n"
@@ -52,6 +59,7 @@ constexpr const char* kUsage =
     "  --tunnels N     tunnels carrying traffic in churn and fill (default 16)\n"
     "  --size BYTES    inner packet size, 36..1500 (default 256)\n"
     "  --window N      packets in flight (default 256)\n"
+    "  --steady-ms N   length of the steady phase (default 300)\n"
     "  --transform T   aes128gcm (default), aes256gcm, aes128cbc-sha256, ...\n"
     "  --json          one JSON object instead of text\n"
     "\n"
@@ -76,6 +84,7 @@ struct Options {
   unsigned tunnels = 16;
   unsigned size = 256;
   unsigned window = 256;
+  unsigned steady_ms = 300;
   dp::Transform transform = dp::Transform::kAes128Gcm;
   bool json = false;
 };
@@ -201,7 +210,7 @@ class Bench {
   // ---- phases ----
 
   struct Latency {
-    Percentiles out, in;
+    Percentiles out_applied, out_first, in_applied, in_first;
     unsigned timeouts = 0;
   };
   Latency latency(std::string* err) {
@@ -222,13 +231,17 @@ class Bench {
       if (!until([&] { return worker_->latency_count() >= want; }, 1, true)) ++r.timeouts;
     }
     finish_phase();
-    std::vector<uint64_t> out, in;
+    std::vector<uint64_t> out_applied, out_first, in_applied, in_first;
     for (uint32_t i = first_sample; i < worker_->latency_count(); ++i) {
       const dp::InstallLatency& l = worker_->latency(i);
-      (l.dir == dp::Direction::kOutbound ? out : in).push_back(l.cycles);
+      const bool out = l.dir == dp::Direction::kOutbound;
+      (out ? out_applied : in_applied).push_back(l.applied);
+      (out ? out_first : in_first).push_back(l.first_packet);
     }
-    r.out = percentiles(std::move(out));
-    r.in = percentiles(std::move(in));
+    r.out_applied = percentiles(std::move(out_applied));
+    r.out_first = percentiles(std::move(out_first));
+    r.in_applied = percentiles(std::move(in_applied));
+    r.in_first = percentiles(std::move(in_first));
     return r;
   }
 
@@ -242,6 +255,26 @@ class Bench {
     uint64_t iterations = 0, msgs = 0;
     bool completed = false;
   };
+
+  // Traffic with no SA changes at all, for comparison: what the gaps
+  // between iterations look like on this machine without any installs.
+  Flow steady(double seconds, std::string* err) {
+    Flow f;
+    f.name = "steady";
+    lab_->set_tunnels(opt_.tunnels);
+    start_phase();
+    if (!launch()) {
+      *err = "cannot launch the worker lcore";
+      return f;
+    }
+    const uint64_t t0 = rte_rdtsc();
+    const uint64_t end = t0 + static_cast<uint64_t>(seconds * static_cast<double>(rte_get_tsc_hz()));
+    while (rte_rdtsc() < end) round();
+    f.seconds = static_cast<double>(rte_rdtsc() - t0) / static_cast<double>(rte_get_tsc_hz());
+    f.completed = finish_phase();
+    account(f);
+    return f;
+  }
 
   Flow churn(std::string* err) {
     Flow f;
@@ -344,12 +377,22 @@ class Bench {
   uint64_t base_generated_ = 0, base_delivered_ = 0;
 };
 
+std::array<std::pair<const char*, Percentiles>, 4> latency_rows(const Bench::Latency& l) {
+  return {{{"outbound, applied on the worker", l.out_applied},
+           {"outbound, first packet", l.out_first},
+           {"inbound, applied on the worker", l.in_applied},
+           {"inbound, first packet (looped)", l.in_first}}};
+}
+
 void print_flow_text(const Bench::Flow& f, unsigned tunnels) {
-  std::printf("%s: %llu SAs in %.3f s (%.0f SAs/s)%s, %u tunnels\n", f.name.c_str(),
-              static_cast<unsigned long long>(f.sas), f.seconds,
-              static_cast<double>(f.sas) / f.seconds,
-              f.name == "churn" ? " as make-before-break rekeys" : " installed, then deleted",
-              tunnels);
+  if (f.name == "steady")
+    std::printf("steady: no SA changes for %.3f s, %u tunnels (the baseline)\n", f.seconds, tunnels);
+  else
+    std::printf("%s: %llu SAs in %.3f s (%.0f SAs/s)%s, %u tunnels\n", f.name.c_str(),
+                static_cast<unsigned long long>(f.sas), f.seconds,
+                static_cast<double>(f.sas) / f.seconds,
+                f.name == "churn" ? " as make-before-break rekeys" : " installed, then deleted",
+                tunnels);
   std::printf("  packets: generated %llu = delivered %llu + dropped %llu + in rings %llu; lost %llu, "
               "corrupted %llu (%.2f Mpps through the worker, both directions)\n",
               static_cast<unsigned long long>(f.generated), static_cast<unsigned long long>(f.delivered),
@@ -416,6 +459,9 @@ int cmd_bench_sa(int argc, char** argv) {
     } else if (a == "--window") {
       if (!number(1, 2048)) return usage_error("--window must be 1..2048");
       opt.window = static_cast<unsigned>(n);
+    } else if (a == "--steady-ms") {
+      if (!number(1, 600000)) return usage_error("--steady-ms must be 1..600000");
+      opt.steady_ms = static_cast<unsigned>(n);
     } else if (a == "--transform") {
       if (i + 1 >= argc) return usage_error("--transform needs a value");
       auto t = dp::transform_from_name(argv[++i]);
@@ -466,16 +512,21 @@ int cmd_bench_sa(int argc, char** argv) {
       return 1;
     }
     if (!opt.json) {
-      std::printf("install latency, submit on the control thread -> first packet with the SA on "
-                  "the worker (%u rekeys of one tunnel, traffic flowing):\n",
+      std::printf("install latency from the control thread's submit, %u make-before-break rekeys "
+                  "of one tunnel, traffic flowing:\n",
                   opt.installs);
-      for (const auto& [name, p] : {std::pair{"outbound", lat.out}, std::pair{"inbound", lat.in}})
-        std::printf("  %-8s n=%zu  median %.2f us  p99 %.2f us  max %.2f us\n", name, p.n, p.median,
-                    p.p99, p.max);
+      for (const auto& [name, p] : latency_rows(lat))
+        std::printf("  %-32s n=%zu  median %7.2f us  p99 %7.2f us  max %8.2f us\n", name, p.n,
+                    p.median, p.p99, p.max);
       if (lat.timeouts) std::printf("  %u installs saw no packet within 1 s\n", lat.timeouts);
       std::fflush(stdout);
     }
 
+    const Bench::Flow steady = bench.steady(opt.steady_ms / 1000.0, &err);
+    if (!opt.json) {
+      print_flow_text(steady, opt.tunnels);
+      std::fflush(stdout);
+    }
     const Bench::Flow churn = bench.churn(&err);
     if (!opt.json) {
       print_flow_text(churn, opt.tunnels);
@@ -490,19 +541,23 @@ int cmd_bench_sa(int argc, char** argv) {
                   "\"tsc_ghz\": %.3f,\n  \"latency_us\": {",
                   tname.c_str(), opt.size, opt.window, opt.tunnels,
                   static_cast<double>(rte_get_tsc_hz()) / 1e9);
-      bool first = true;
-      for (const auto& [name, p] : {std::pair{"outbound", lat.out}, std::pair{"inbound", lat.in}}) {
+      const char* keys[] = {"outbound_applied", "outbound_first_packet", "inbound_applied",
+                            "inbound_first_packet"};
+      const auto rows = latency_rows(lat);
+      for (size_t k = 0; k < rows.size(); ++k) {
+        const Percentiles& p = rows[k].second;
         std::printf("%s\"%s\": {\"n\": %zu, \"median\": %.3f, \"p99\": %.3f, \"max\": %.3f}",
-                    first ? "" : ", ", name, p.n, p.median, p.p99, p.max);
-        first = false;
+                    k ? ", " : "", keys[k], p.n, p.median, p.p99, p.max);
       }
       std::printf(", \"timeouts\": %u},\n", lat.timeouts);
+      print_flow_json(steady);
+      std::printf(",\n");
       print_flow_json(churn);
       std::printf(",\n");
       print_flow_json(fill);
       std::printf("\n}\n");
     }
-    for (const Bench::Flow* f : {&churn, &fill})
+    for (const Bench::Flow* f : {&steady, &churn, &fill})
       if (f->lost || f->drops || f->corrupted || !f->completed) status = 1;
     if (lat.timeouts || !err.empty()) status = 1;
     const auto& st = bench.control().stats();

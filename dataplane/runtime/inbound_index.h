@@ -23,6 +23,7 @@ struct InboundEntry {
   uint32_t reported = 0;           // SaFlag bits already raised as events
   bool first_use_pending = false;  // no packet processed with it yet
   uint64_t install_tsc = 0;        // the install message's submit time
+  uint64_t applied_tsc = 0;        // when this worker applied it
 };
 
 class InboundIndex {

@@ -98,13 +98,14 @@ unsigned WorkerCtx::drain_control() {
   if (max == 0) return 0;
   CtrlMsg msgs[kMaxMsgsPerIteration];
   const unsigned n = rte_ring_sc_dequeue_burst_elem(rings_.ctrl, msgs, sizeof(CtrlMsg), max, nullptr);
-  for (unsigned i = 0; i < n; ++i) apply(msgs[i]);
+  const uint64_t now = n ? rte_rdtsc() : 0;
+  for (unsigned i = 0; i < n; ++i) apply(msgs[i], now);
   counters_.add(WorkerCounter::kMsgs, n);
   msgs_applied_.store(msgs_applied_.load(std::memory_order_relaxed) + n, std::memory_order_release);
   return n;
 }
 
-void WorkerCtx::apply(const CtrlMsg& m) {
+void WorkerCtx::apply(const CtrlMsg& m, uint64_t now) {
   Sa* sa = m.sa;
   if ((m.op != CtrlOp::kSaInstall && m.op != CtrlOp::kSaDelete) || !sa) {
     counters_.add(WorkerCounter::kMsgBad);
@@ -130,6 +131,7 @@ void WorkerCtx::apply(const CtrlMsg& m) {
       e->tunnel = m.tunnel;
       e->first_use_pending = true;
       e->install_tsc = m.tsc;
+      e->applied_tsc = now;
       return;
     }
     if (m.tunnel >= tunnels_.size()) {
@@ -147,6 +149,7 @@ void WorkerCtx::apply(const CtrlMsg& m) {
     t.reported = 0;
     t.first_use_pending = true;
     t.install_tsc = m.tsc;
+    t.applied_tsc = now;
     if (old) retire(old, RetireReason::kReplaced);
     return;
   }
@@ -212,12 +215,12 @@ void WorkerCtx::check_lifetimes(Sa& sa, TunnelId tunnel, uint32_t* reported) {
   }
 }
 
-void WorkerCtx::note_first_use(const Sa& sa, uint64_t install_tsc) {
+void WorkerCtx::note_first_use(const Sa& sa, uint64_t install_tsc, uint64_t applied_tsc) {
   const uint64_t cycles = rte_rdtsc() - install_tsc;
   latency_hist_[log2_bucket(cycles)].add(1);
   const uint32_t i = latency_count_.load(std::memory_order_relaxed);
   if (i < latency_log_.size()) {
-    latency_log_[i] = InstallLatency{sa.spi(), sa.direction(), cycles};
+    latency_log_[i] = InstallLatency{sa.spi(), sa.direction(), applied_tsc - install_tsc, cycles};
     latency_count_.store(i + 1, std::memory_order_release);
   }
 }
@@ -278,7 +281,7 @@ void WorkerCtx::inbound(rte_mbuf** pkts, const uint32_t* spi, uint16_t n) {
     check_lifetimes(*e->sa, e->tunnel, &e->reported);
     if (e->first_use_pending && e->sa->packets() > 0) {
       e->first_use_pending = false;
-      note_first_use(*e->sa, e->install_tsc);
+      note_first_use(*e->sa, e->install_tsc, e->applied_tsc);
     }
   }
 }
@@ -344,7 +347,7 @@ void WorkerCtx::to_tunnel(TunnelId id, rte_mbuf** pkts, uint16_t n, uint64_t now
   check_lifetimes(sa, id, &t.reported);
   if (t.first_use_pending && good > 0) {
     t.first_use_pending = false;
-    note_first_use(sa, t.install_tsc);
+    note_first_use(sa, t.install_tsc, t.applied_tsc);
   }
 }
 

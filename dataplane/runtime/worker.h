@@ -77,11 +77,15 @@ struct WorkerRings {
   rte_ring* events = nullptr;  // workers -> control Event, MP/SC
 };
 
-// Submit-to-first-packet time of one installed SA, in TSC cycles.
+// How long one install took, in TSC cycles from the control thread's
+// submit: until the worker applied the message (the SA is in effect),
+// and until the first packet was processed with the SA (which also waits
+// for traffic to arrive for it).
 struct InstallLatency {
   uint32_t spi = 0;
   Direction dir = Direction::kOutbound;
-  uint64_t cycles = 0;
+  uint64_t applied = 0;
+  uint64_t first_packet = 0;
 };
 
 class WorkerCtx {
@@ -119,7 +123,7 @@ class WorkerCtx {
   uint32_t latency_count() const { return latency_count_.load(std::memory_order_acquire); }
   const InstallLatency& latency(uint32_t i) const { return latency_log_[i]; }
   // Histograms by power of two: bucket b counts values in [2^b, 2^(b+1))
-  // TSC cycles. Install latencies, and the time between the starts of two
+  // TSC cycles. Install latencies (submit to first packet), and the time between the starts of two
   // loop iterations (the longest is max_gap_tsc()).
   static constexpr unsigned kHistBuckets = 48;
   uint64_t latency_bucket(unsigned b) const { return latency_hist_[b].get(); }
@@ -143,16 +147,17 @@ class WorkerCtx {
     uint32_t reported = 0;        // its SaFlag bits already raised as events
     bool first_use_pending = false;
     uint64_t install_tsc = 0;
+    uint64_t applied_tsc = 0;
     uint64_t last_needs_sa = 0;   // TSC of the last needs_sa event (0: never)
     uint64_t no_sa_drops = 0;     // since the last needs_sa event
   };
 
   WorkerCtx(const WorkerConfig& config, const WorkerRings& rings);
-  void apply(const CtrlMsg& m);
+  void apply(const CtrlMsg& m, uint64_t now);
   void retire(Sa* sa, RetireReason reason);
   bool raise(const Event& ev);
   void check_lifetimes(Sa& sa, TunnelId tunnel, uint32_t* reported);
-  void note_first_use(const Sa& sa, uint64_t install_tsc);
+  void note_first_use(const Sa& sa, uint64_t install_tsc, uint64_t applied_tsc);
   void process_burst(uint16_t rx_port, rte_mbuf** pkts, uint16_t n, uint64_t now);
   void inbound(rte_mbuf** pkts, const uint32_t* spi, uint16_t n);
   void outbound(uint16_t rx_port, rte_mbuf** pkts, uint16_t n, uint64_t now);
