@@ -123,8 +123,9 @@ class WorkerCtx {
   uint32_t latency_count() const { return latency_count_.load(std::memory_order_acquire); }
   const InstallLatency& latency(uint32_t i) const { return latency_log_[i]; }
   // Histograms by power of two: bucket b counts values in [2^b, 2^(b+1))
-  // TSC cycles. Install latencies (submit to first packet), and the time between the starts of two
-  // loop iterations (the longest is max_gap_tsc()).
+  // TSC cycles. Install latencies (submit to first packet), and the time
+  // between the starts of two loop iterations (the longest is
+  // max_gap_tsc()).
   static constexpr unsigned kHistBuckets = 48;
   uint64_t latency_bucket(unsigned b) const { return latency_hist_[b].get(); }
   uint64_t gap_bucket(unsigned b) const { return gap_hist_[b].get(); }
