@@ -7,7 +7,7 @@ packages=(
   # build
   g++ meson ninja-build pkg-config
   # data plane and crypto
-  libdpdk-dev dpdk libipsec-mb-dev libssl-dev libpcap-dev
+  libdpdk-dev dpdk libipsec-mb-dev libssl-dev libpcap-dev openssl
   # tests; clang for the libFuzzer targets
   libgtest-dev libgmock-dev clang
   # independent implementations the tests check keyway against

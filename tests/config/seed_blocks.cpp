@@ -1,6 +1,6 @@
-// The configuration listings of the seed (the Cisco TAC note 117633 that
-// ../shared/seeds/000_ceff9f5ab25d5da5.txt holds), copied here verbatim so
-// that the tests never read outside the project. A listing that a page break
+// The configuration listings of the seed (Cisco TAC note 117633, keyway's
+// behavioural specification), copied here verbatim so that the tests never
+// read outside the project. A listing that a page break
 // split over two code blocks is joined (the seed line ranges say where each
 // piece came from); nothing else is changed, artefacts included.
 #include "tests/config/seed_blocks.h"
