@@ -95,6 +95,21 @@ void SaControl::refuse(std::unique_ptr<Sa> sa) {
   ++stats_.refused;
 }
 
+namespace {
+
+// An install or delete message for `sa` (which names its own SPI).
+CtrlMsg sa_msg(CtrlOp op, Direction dir, TunnelId tunnel, Sa* sa) {
+  CtrlMsg m;
+  m.op = op;
+  m.dir = dir;
+  m.tunnel = tunnel;
+  m.spi = sa->spi();
+  m.sa = sa;
+  return m;
+}
+
+}  // namespace
+
 bool SaControl::install_inbound(unsigned worker, std::unique_ptr<Sa> sa, TunnelId tunnel) {
   if (worker >= workers_.size() || !sa || sa->direction() != Direction::kInbound ||
       workers_[worker].inbound.count(sa->spi())) {
@@ -104,13 +119,7 @@ bool SaControl::install_inbound(unsigned worker, std::unique_ptr<Sa> sa, TunnelI
   const uint32_t spi = sa->spi();
   Sa* p = adopt(std::move(sa), worker, tunnel);
   workers_[worker].inbound[spi] = p;
-  CtrlMsg m;
-  m.op = CtrlOp::kSaInstall;
-  m.dir = Direction::kInbound;
-  m.tunnel = tunnel;
-  m.spi = spi;
-  m.sa = p;
-  submit(worker, m);
+  submit(worker, sa_msg(CtrlOp::kSaInstall, Direction::kInbound, tunnel, p));
   return true;
 }
 
@@ -120,17 +129,10 @@ bool SaControl::install_outbound(unsigned worker, std::unique_ptr<Sa> sa, Tunnel
     refuse(std::move(sa));
     return false;
   }
-  const uint32_t spi = sa->spi();
   Sa* p = adopt(std::move(sa), worker, tunnel);
   // The previous SA stays owned until the worker hands it back (kReplaced).
   workers_[worker].outbound[tunnel] = p;
-  CtrlMsg m;
-  m.op = CtrlOp::kSaInstall;
-  m.dir = Direction::kOutbound;
-  m.tunnel = tunnel;
-  m.spi = spi;
-  m.sa = p;
-  submit(worker, m);
+  submit(worker, sa_msg(CtrlOp::kSaInstall, Direction::kOutbound, tunnel, p));
   return true;
 }
 
@@ -147,12 +149,7 @@ bool SaControl::delete_inbound(unsigned worker, uint32_t spi) {
   if (worker >= workers_.size()) return false;
   auto it = workers_[worker].inbound.find(spi);
   if (it == workers_[worker].inbound.end()) return false;
-  CtrlMsg m;
-  m.op = CtrlOp::kSaDelete;
-  m.dir = Direction::kInbound;
-  m.tunnel = owned_.at(it->second).tunnel;
-  m.spi = spi;
-  m.sa = it->second;
+  CtrlMsg m = sa_msg(CtrlOp::kSaDelete, Direction::kInbound, owned_.at(it->second).tunnel, it->second);
   workers_[worker].inbound.erase(it);
   submit(worker, m);
   return true;
@@ -162,12 +159,7 @@ bool SaControl::delete_outbound(unsigned worker, TunnelId tunnel) {
   if (worker >= workers_.size()) return false;
   auto it = workers_[worker].outbound.find(tunnel);
   if (it == workers_[worker].outbound.end()) return false;
-  CtrlMsg m;
-  m.op = CtrlOp::kSaDelete;
-  m.dir = Direction::kOutbound;
-  m.tunnel = tunnel;
-  m.spi = it->second->spi();
-  m.sa = it->second;
+  CtrlMsg m = sa_msg(CtrlOp::kSaDelete, Direction::kOutbound, tunnel, it->second);
   workers_[worker].outbound.erase(it);
   submit(worker, m);
   return true;
