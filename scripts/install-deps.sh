@@ -12,8 +12,8 @@ packages=(
   libgtest-dev libgmock-dev clang
   # independent implementations the tests check keyway against
   python3 python3-scapy python3-cryptography tshark
-  # network namespaces for labs
-  iproute2
+  # network namespaces for labs; traffic, capture and NIC settings in them
+  iproute2 iputils-ping iperf3 tcpdump ethtool
 )
 
 missing=()
