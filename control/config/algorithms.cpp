@@ -1,6 +1,8 @@
 #include "control/config/algorithms.h"
 
 #include <array>
+#include <string>
+#include <vector>
 
 namespace keyway::config {
 namespace {
@@ -49,6 +51,22 @@ constexpr std::array<EspTransform, 10> kEspTransforms{{
     {"esp-sha384-hmac", EspCipher::kNone, EspAuth::kSha384, false},
     {"esp-sha512-hmac", EspCipher::kNone, EspAuth::kSha512, false},
 }};
+
+// "aes128gcm, aes256gcm, ... or 3des-sha1": the manual SA transforms, all
+// of them or only those the RFCs recommend.
+std::string join_transform_names(bool with_deprecated) {
+  std::vector<std::string_view> names;
+  for (int i = 0; i < dp::kNumTransforms; ++i) {
+    const dp::TransformInfo& t = dp::transform_info(static_cast<dp::Transform>(i));
+    if (with_deprecated || !t.deprecated) names.push_back(t.name);
+  }
+  std::string out;
+  for (size_t i = 0; i < names.size(); ++i) {
+    if (i) out += i + 1 == names.size() ? " or " : ", ";
+    out += names[i];
+  }
+  return out;
+}
 
 }  // namespace
 
@@ -140,6 +158,41 @@ std::optional<Deprecation> dh_group_deprecation(DhGroup g) {
     default:
       return std::nullopt;
   }
+}
+
+std::optional<Deprecation> sa_transform_deprecation(dp::Transform t) {
+  EspCipher cipher = EspCipher::kAesGcm128;
+  EspAuth auth = EspAuth::kNone;
+  switch (t) {
+    case dp::Transform::kAes128Gcm:
+      cipher = EspCipher::kAesGcm128;
+      break;
+    case dp::Transform::kAes256Gcm:
+      cipher = EspCipher::kAesGcm256;
+      break;
+    case dp::Transform::kAes128CbcSha256:
+      cipher = EspCipher::kAesCbc128;
+      auth = EspAuth::kSha256;
+      break;
+    case dp::Transform::kAes256CbcSha256:
+      cipher = EspCipher::kAesCbc256;
+      auth = EspAuth::kSha256;
+      break;
+    case dp::Transform::kDes3CbcSha1:
+      cipher = EspCipher::k3des;
+      auth = EspAuth::kSha1;
+      break;
+  }
+  auto d = esp_cipher_deprecation(cipher);
+  if (!d) d = esp_auth_deprecation(auth);
+  static const std::string recommended = join_transform_names(false);
+  if (d) d->instead = recommended;
+  return d;
+}
+
+std::string_view sa_transform_names() {
+  static const std::string all = join_transform_names(true);
+  return all;
 }
 
 std::string_view ike_cipher_name(IkeCipher c) {

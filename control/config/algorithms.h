@@ -53,6 +53,11 @@ std::optional<Deprecation> ike_hash_deprecation(IkeHash h, bool prf);
 std::optional<Deprecation> esp_cipher_deprecation(EspCipher c);
 std::optional<Deprecation> esp_auth_deprecation(EspAuth a);
 std::optional<Deprecation> dh_group_deprecation(DhGroup g);
+// A manual SA's transform, judged as the transform-set with the same cipher
+// and HMAC is; `instead` names the manual SA transforms that are not.
+std::optional<Deprecation> sa_transform_deprecation(dp::Transform t);
+// Every manual SA transform name, "aes128gcm, aes256gcm, ... or 3des-sha1".
+std::string_view sa_transform_names();
 
 // Names for messages and `show` output ("3des", "sha256", "esp-aes 256").
 std::string_view ike_cipher_name(IkeCipher c);

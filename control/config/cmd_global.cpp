@@ -1,5 +1,5 @@
-// Global-mode commands that open no block: hostname, ip domain name,
-// ip route, and keyway's own `dataplane port`.
+// Global-mode commands that open no block: hostname, ip domain name and
+// ip route (keyway's own `dataplane` lines are in cmd_dataplane.cpp).
 #include <algorithm>
 #include <cctype>
 
@@ -91,25 +91,11 @@ void ip_route(Session& s, Args& a) {
   s.config.routes.push_back(std::move(r));
 }
 
-// dataplane port INTERFACE ARGS... (keyway only). Kept as written; the
-// runtime issue gives the arguments their meaning.
-void dataplane_port(Session& s, Args& a) {
-  DataplaneBinding b;
-  b.at = a.here();
-  auto ifname = a.interface_name();
-  if (!ifname) return;
-  b.interface = NameRef{ifname->canonical, b.at};
-  while (!a.done()) b.args.emplace_back(*a.word(""));
-  if (!a.end()) return;
-  s.config.dataplane_ports.push_back(std::move(b));
-}
-
 constexpr Command kCommands[] = {
     {Mode::kGlobal, {"hostname"}, hostname},
     {Mode::kGlobal, {"ip", "domain", "name"}, domain_name},
     {Mode::kGlobal, {"ip", "domain-name"}, domain_name},
     {Mode::kGlobal, {"ip", "route"}, ip_route},
-    {Mode::kGlobal, {"dataplane", "port"}, dataplane_port},
 };
 
 }  // namespace

@@ -78,19 +78,9 @@ void no_shutdown(Session& s, Args& a) {
   s.interface().shutdown = false;
 }
 
-// The tunnel commands exist on Tunnel interfaces only; IOS answers
-// "% Invalid input" to them anywhere else.
-bool on_tunnel(Session& s, Args& a) {
-  const Interface& i = s.interface();
-  if (i.kind == InterfaceKind::kTunnel || i.name.empty()) return true;
-  a.fail_at(a.command_loc(), a.command_word(), "tunnel command on a non-tunnel interface",
-            "a Tunnel interface (" + i.name + " is not one)");
-  return false;
-}
-
 // tunnel source {INTERFACE | ADDRESS}
 void tunnel_source(Session& s, Args& a) {
-  if (!on_tunnel(s, a)) return;
+  if (!on_tunnel(s, a, "tunnel command")) return;
   Loc at = a.here();
   std::string_view v = a.peek();
   if (!v.empty() && std::isdigit(static_cast<unsigned char>(v.front()))) {
@@ -107,7 +97,7 @@ void tunnel_source(Session& s, Args& a) {
 }
 
 void tunnel_destination(Session& s, Args& a) {
-  if (!on_tunnel(s, a)) return;
+  if (!on_tunnel(s, a, "tunnel command")) return;
   Loc at = a.here();
   auto addr = a.address("the peer's IPv4 address");
   if (!addr || !a.end()) return;
@@ -117,7 +107,7 @@ void tunnel_destination(Session& s, Args& a) {
 // tunnel mode {ipsec ipv4 | gre ip}. Unset, IOS runs GRE (and the seed's
 // tunnels set no mode: GRE over IPsec).
 void tunnel_mode(Session& s, Args& a) {
-  if (!on_tunnel(s, a)) return;
+  if (!on_tunnel(s, a, "tunnel command")) return;
   Loc at = a.here();
   auto k = a.keyword({"ipsec", "gre"});
   if (!k) return;
@@ -128,7 +118,7 @@ void tunnel_mode(Session& s, Args& a) {
 
 // tunnel protection ipsec profile NAME [shared]
 void tunnel_protection(Session& s, Args& a) {
-  if (!on_tunnel(s, a)) return;
+  if (!on_tunnel(s, a, "tunnel command")) return;
   auto name = a.name("an ipsec profile name");
   if (!name) return;
   bool shared = a.accept("shared");

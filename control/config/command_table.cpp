@@ -10,7 +10,7 @@ const std::vector<const Command*>& commands_of(Mode m) {
   static const auto table = [] {
     std::array<std::vector<const Command*>, kNumModes> by_mode;
     for (auto area : {global_commands(), isakmp_commands(), ipsec_commands(), pki_commands(),
-                      ikev2_commands(), interface_commands()})
+                      ikev2_commands(), interface_commands(), dataplane_commands()})
       for (const Command& c : area) by_mode[static_cast<size_t>(c.mode)].push_back(&c);
     return by_mode;
   }();

@@ -40,6 +40,7 @@ std::span<const Command> ipsec_commands();
 std::span<const Command> pki_commands();
 std::span<const Command> ikev2_commands();
 std::span<const Command> interface_commands();
+std::span<const Command> dataplane_commands();
 
 // What the table says about one line in one mode.
 struct CommandMatch {

@@ -7,6 +7,7 @@
 
 #include "control/config/algorithms.h"
 #include "control/config/args.h"
+#include "control/config/session.h"
 
 namespace keyway::config {
 
@@ -41,6 +42,17 @@ inline std::optional<DhGroup> read_dh_group(Args& a) {
   }
   warn_if_deprecated(a, dh_group_deprecation(static_cast<DhGroup>(*n)));
   return static_cast<DhGroup>(*n);
+}
+
+// The tunnel commands (and keyway's manual SAs) exist on Tunnel interfaces
+// only; IOS answers "% Invalid input" to them anywhere else. `what` names
+// the command in the message. A scratch interface (bad header) passes.
+inline bool on_tunnel(Session& s, Args& a, std::string_view what) {
+  const Interface& i = s.interface();
+  if (i.kind == InterfaceKind::kTunnel || i.name.empty()) return true;
+  a.fail_at(a.command_loc(), a.command_word(), std::string(what) + " on a non-tunnel interface",
+            "a Tunnel interface (" + i.name + " is not one)");
+  return false;
 }
 
 // An address with an optional mask (default /32).

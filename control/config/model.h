@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "control/config/diagnostics.h"
+#include "dataplane/api/sa_spec.h"
 
 namespace keyway::config {
 
@@ -273,6 +274,26 @@ struct Ikev2Keyring {
 enum class InterfaceKind : uint8_t { kEthernet, kLoopback, kTunnel, kVlan, kOther };
 enum class TunnelMode : uint8_t { kGreIp, kIpsecIpv4 };
 
+// dataplane manual-sa {inbound | outbound} spi SPI transform NAME key HEX
+//   [auth-key HEX] [esn] [replay-window N | off] [udp-encap [SPORT DPORT]]
+// (keyway only, Tunnel interfaces). A statically keyed SA for labs: the
+// tunnel's endpoints become its outer addresses when the runtime plan is
+// built. The parser has checked the key lengths against the transform.
+struct ManualSa {
+  dp::Direction dir = dp::Direction::kOutbound;
+  uint32_t spi = 0;  // 256..0xffffffff
+  dp::Transform transform = dp::Transform::kAes128Gcm;
+  std::vector<uint8_t> key;       // GCM: key || 4-byte salt
+  std::vector<uint8_t> auth_key;  // non-AEAD transforms only
+  bool esn = false;
+  uint32_t replay_window = dp::kDefaultReplayWindow;  // 0: `off`
+  bool udp_encap = false;
+  uint16_t encap_sport = dp::kNatTPort;
+  uint16_t encap_dport = dp::kNatTPort;
+  Loc at;      // the direction keyword
+  Loc spi_at;
+};
+
 struct Interface {
   std::string name;  // canonical: "Ethernet0/0", "Tunnel1"
   Loc at;
@@ -288,6 +309,7 @@ struct Interface {
   Loc tunnel_mode_at;
   std::optional<NameRef> tunnel_protection;  // an ipsec profile
   bool tunnel_protection_shared = false;
+  std::vector<ManualSa> manual_sas;  // at most one per direction
 };
 
 // ip route PREFIX MASK {NEXT-HOP | INTERFACE [NEXT-HOP]} [DISTANCE]
@@ -300,12 +322,16 @@ struct Route {
   Loc at;
 };
 
-// dataplane port INTERFACE ARGS... (keyway only). Binds an IOS interface
-// name to a DPDK port; the arguments are kept as written until the runtime
-// defines them.
+// dataplane port INTERFACE DEVICE [mtu N] [rx-desc N] [tx-desc N] (keyway
+// only). Binds an Ethernet interface to a DPDK ethdev, named as EAL names
+// it ("net_af_packet0", "0000:01:00.0").
 struct DataplaneBinding {
   NameRef interface;
-  std::vector<std::string> args;
+  std::string device;
+  Loc device_at;
+  uint16_t mtu = 1500;      // IP MTU, 576..9000
+  uint16_t rx_desc = 1024;  // ring sizes, powers of two 64..4096
+  uint16_t tx_desc = 1024;
   Loc at;
 };
 
@@ -330,6 +356,7 @@ struct Config {
   std::vector<Interface> interfaces;
   std::vector<Route> routes;
   std::vector<DataplaneBinding> dataplane_ports;
+  uint32_t dataplane_mbufs = 16384;  // `dataplane mbufs N`: the packet buffer pool
 
   // Lookups by name (exact, case-sensitive, as IOS names are); nullptr when
   // absent. Linear: configurations hold tens of objects.

@@ -251,17 +251,59 @@ void check_interfaces(const Config& c, Diagnostics& d) {
   }
 }
 
-void check_routes_and_bindings(const Config& c, Diagnostics& d) {
+void check_routes(const Config& c, Diagnostics& d) {
   for (const Route& r : c.routes)
     if (r.interface) require(d, *r.interface, c.interface(r.interface->name), "interface", "interface");
-  std::map<std::string, const DataplaneBinding*> bound;
+}
+
+// A port carries one Ethernet interface, and a DPDK device can be opened
+// only once.
+void check_bindings(const Config& c, Diagnostics& d) {
+  std::map<std::string, const DataplaneBinding*> bound, devices;
   for (const DataplaneBinding& b : c.dataplane_ports) {
-    require(d, b.interface, c.interface(b.interface.name), "interface", "interface");
+    const Interface* i = c.interface(b.interface.name);
+    require(d, b.interface, i, "interface", "interface");
+    if (i && (i->kind != InterfaceKind::kEthernet || i->name.find('.') != std::string::npos))
+      d.error(b.interface.at, "not a physical Ethernet interface", b.interface.name,
+              "an Ethernet interface such as Ethernet0/0 or GigabitEthernet0/1 (no subinterface)");
     auto [it, fresh] = bound.try_emplace(b.interface.name, &b);
     if (!fresh)
       d.error(b.interface.at,
               "interface already bound to a port (line " + std::to_string(it->second->at.line) + ")",
               b.interface.name, "one 'dataplane port' line per interface");
+    auto [dev, dev_fresh] = devices.try_emplace(b.device, &b);
+    if (!dev_fresh)
+      d.error(b.device_at,
+              "device already bound to " + dev->second->interface.name + " (line " +
+                  std::to_string(dev->second->at.line) + ")",
+              b.device, "one interface per DPDK device");
+  }
+}
+
+// Manual SAs: the data plane finds an inbound SA by its SPI alone, so two
+// inbound SAs must not share one; and every tunnel keyed by hand gets a
+// warning, because static keys are for labs: nothing rekeys them, and each
+// start of the daemon sends sequence number 1 again under the same key (for
+// GCM, the same nonces).
+void check_manual_sas(const Config& c, Diagnostics& d) {
+  std::map<uint32_t, std::pair<const Interface*, const ManualSa*>> inbound;
+  for (const Interface& i : c.interfaces) {
+    if (i.manual_sas.empty()) continue;
+    d.warning(i.at,
+              "tunnel keyed by manual SAs: for labs only (static keys, no rekeying, sequence "
+              "numbers and so GCM nonces start again under the same key at every start)",
+              i.name, "IKE ('tunnel protection ipsec profile') outside a lab");
+    for (const ManualSa& sa : i.manual_sas) {
+      if (sa.dir != dp::Direction::kInbound) continue;
+      auto [it, fresh] = inbound.try_emplace(sa.spi, &i, &sa);
+      if (!fresh)
+        d.error(sa.spi_at,
+                "inbound SPI already used by " + it->second.first->name + " (line " +
+                    std::to_string(it->second.second->at.line) + ")",
+                std::to_string(sa.spi),
+                "an SPI no other inbound manual SA uses (the data plane finds inbound SAs by SPI "
+                "alone)");
+    }
   }
 }
 
@@ -277,7 +319,9 @@ void validate(const Config& c, Diagnostics& d) {
   for (const Ikev2Profile& p : c.ikev2_profiles) check_ikev2_profile(c, p, d);
   check_overlaps(c.ikev2_profiles, "ikev2 profile", d);
   check_interfaces(c, d);
-  check_routes_and_bindings(c, d);
+  check_routes(c, d);
+  check_bindings(c, d);
+  check_manual_sas(c, d);
 }
 
 }  // namespace keyway::config

@@ -142,7 +142,7 @@ TEST(Language, InterfaceNamesAreCanonical) {
       " tunnel mode ipsec ipv4\n"
       "interface Gi0/1.100\n"
       "interface lo0\n"
-      "dataplane port Ethernet0/0 net_af_packet0,iface=veth0 queues=2\n");
+      "dataplane port eth0/0 net_af_packet0,iface=veth0\n");
   ASSERT_TRUE(c);
   ASSERT_EQ(c->interfaces.size(), 4u);
   EXPECT_EQ(c->interfaces[0].name, "Ethernet0/0");
@@ -154,8 +154,7 @@ TEST(Language, InterfaceNamesAreCanonical) {
   EXPECT_EQ(c->interfaces[3].kind, InterfaceKind::kLoopback);
   ASSERT_EQ(c->dataplane_ports.size(), 1u);
   EXPECT_EQ(c->dataplane_ports[0].interface.name, "Ethernet0/0");
-  EXPECT_EQ(c->dataplane_ports[0].args,
-            (std::vector<std::string>{"net_af_packet0,iface=veth0", "queues=2"}));
+  EXPECT_EQ(c->dataplane_ports[0].device, "net_af_packet0,iface=veth0");
 }
 
 struct NameCase {

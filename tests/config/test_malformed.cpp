@@ -34,6 +34,9 @@ TEST_P(MalformedTest, RejectedWithExactMessage) {
   EXPECT_EQ(e.size(), m.errors) << testing::PrintToString(e);
 }
 
+// The arguments of a well-formed manual SA after its direction.
+const std::string kSaGcm = "spi 300 transform aes128gcm key " + std::string(40, 'a') + "\n";
+
 const std::string kProfilePrefix = "crypto isakmp profile p\n match identity host R2.cisco.com\n";
 
 const Malformed kCases[] = {
@@ -184,6 +187,110 @@ const Malformed kCases[] = {
      "Ethernet0/0 net_af_packet1\n",
      "t.cfg:3:16: error: interface already bound to a port (line 2); got 'Ethernet0/0', "
      "expected one 'dataplane port' line per interface"},
+
+    // ------------------------------------------------- keyway's dataplane
+    {"port_missing_device", "interface Ethernet0/0\ndataplane port Ethernet0/0\n",
+     "t.cfg:2:27: error: missing argument; got end of line, expected a DPDK device name such "
+     "as net_af_packet0 or 0000:01:00.0"},
+    {"port_mtu_out_of_range", "interface Ethernet0/0\ndataplane port Ethernet0/0 d0 mtu 575\n",
+     "t.cfg:2:35: error: number out of range; got '575', expected 576-9000 (IP MTU in bytes)"},
+    {"port_ring_not_power_of_two",
+     "interface Ethernet0/0\ndataplane port Ethernet0/0 d0 rx-desc 1000\n",
+     "t.cfg:2:39: error: ring size not a power of two; got '1000', expected 64, 128, 256, "
+     "512, 1024, 2048 or 4096"},
+    {"port_ring_out_of_range",
+     "interface Ethernet0/0\ndataplane port Ethernet0/0 d0 tx-desc 8192\n",
+     "t.cfg:2:39: error: number out of range; got '8192', expected 64-4096 (descriptors, a "
+     "power of two)"},
+    {"port_option_twice",
+     "interface Ethernet0/0\ndataplane port Ethernet0/0 d0 mtu 1500 mtu 9000\n",
+     "t.cfg:2:40: error: option given twice; got 'mtu', expected each option at most once"},
+    {"port_unknown_option", "interface Ethernet0/0\ndataplane port Ethernet0/0 d0 queues=2\n",
+     "t.cfg:2:31: error: invalid argument; got 'queues=2', expected 'mtu', 'rx-desc' or "
+     "'tx-desc'"},
+    {"port_on_tunnel", "interface Tunnel1\ndataplane port Tunnel1 d0\n",
+     "t.cfg:2:16: error: not a physical Ethernet interface; got 'Tunnel1', expected an "
+     "Ethernet interface such as Ethernet0/0 or GigabitEthernet0/1 (no subinterface)"},
+    {"port_on_subinterface", "interface Gi0/1.100\ndataplane port Gi0/1.100 d0\n",
+     "t.cfg:2:16: error: not a physical Ethernet interface; got 'GigabitEthernet0/1.100', "
+     "expected an Ethernet interface such as Ethernet0/0 or GigabitEthernet0/1 (no "
+     "subinterface)"},
+    {"port_undefined_interface", "dataplane port Ethernet0/0 d0\n",
+     "t.cfg:1:16: error: undefined interface; got 'Ethernet0/0', expected an interface "
+     "defined by 'interface'"},
+    {"port_device_twice",
+     "interface Ethernet0/0\ninterface Ethernet0/1\ndataplane port Ethernet0/0 "
+     "net_af_packet0\ndataplane port Ethernet0/1 net_af_packet0\n",
+     "t.cfg:4:28: error: device already bound to Ethernet0/0 (line 3); got 'net_af_packet0', "
+     "expected one interface per DPDK device"},
+    {"mbufs_out_of_range", "dataplane mbufs 1023\n",
+     "t.cfg:1:17: error: number out of range; got '1023', expected 1024-1048576 (packet "
+     "buffers)"},
+    {"manual_sa_on_ethernet", "interface Ethernet0/0\n dataplane manual-sa inbound " + kSaGcm,
+     "t.cfg:2:2: error: manual SA on a non-tunnel interface; got 'dataplane', expected a "
+     "Tunnel interface (Ethernet0/0 is not one)"},
+    {"manual_sa_bad_direction", "interface Tunnel1\n dataplane manual-sa both spi 300\n",
+     "t.cfg:2:22: error: invalid argument; got 'both', expected 'inbound' or 'outbound'"},
+    {"manual_sa_spi_not_a_number", "interface Tunnel1\n dataplane manual-sa inbound spi 0xzz\n",
+     "t.cfg:2:34: error: not a number; got '0xzz', expected 256-4294967295 or "
+     "0x100-0xffffffff (SPI; 0-255 are reserved)"},
+    {"manual_sa_spi_reserved", "interface Tunnel1\n dataplane manual-sa inbound spi 255\n",
+     "t.cfg:2:34: error: number out of range; got '255', expected 256-4294967295 or "
+     "0x100-0xffffffff (SPI; 0-255 are reserved)"},
+    {"manual_sa_spi_too_large", "interface Tunnel1\n dataplane manual-sa inbound spi 0x100000000\n",
+     "t.cfg:2:34: error: number out of range; got '0x100000000', expected 256-4294967295 or "
+     "0x100-0xffffffff (SPI; 0-255 are reserved)"},
+    {"manual_sa_unknown_transform",
+     "interface Tunnel1\n dataplane manual-sa inbound spi 300 transform aes128ctr key 00\n",
+     "t.cfg:2:48: error: unknown transform; got 'aes128ctr', expected aes128gcm, aes256gcm, "
+     "aes128cbc-sha256, aes256cbc-sha256 or 3des-sha1"},
+    {"manual_sa_key_not_hex",
+     "interface Tunnel1\n dataplane manual-sa inbound spi 300 transform aes128gcm key 0x12345\n",
+     "t.cfg:2:62: error: bad key (not an even number of hex digits); got '0x12345', expected "
+     "40 hex digits (16-byte key + 4-byte salt) for aes128gcm"},
+    {"manual_sa_gcm_key_without_salt",
+     "interface Tunnel1\n dataplane manual-sa inbound spi 300 transform aes128gcm key " +
+         std::string(32, 'a') + "\n",
+     "t.cfg:2:62: error: wrong key length (16 bytes); got 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa', "
+     "expected 40 hex digits (16-byte key + 4-byte salt) for aes128gcm"},
+    {"manual_sa_auth_key_with_gcm",
+     "interface Tunnel1\n dataplane manual-sa inbound spi 300 transform aes128gcm key " +
+         std::string(40, 'a') + " auth-key " + std::string(64, 'b') + "\n",
+     "t.cfg:2:103: error: auth-key with an AEAD transform; got 'auth-key', expected no "
+     "auth-key (aes128gcm authenticates by itself)"},
+    {"manual_sa_cbc_without_auth_key",
+     "interface Tunnel1\n dataplane manual-sa inbound spi 300 transform aes256cbc-sha256 key " +
+         std::string(64, 'a') + " esn\n",
+     "t.cfg:2:137: error: missing argument; got end of line, expected 'auth-key' with 64 hex "
+     "digits (aes256cbc-sha256 needs an HMAC key)"},
+    {"manual_sa_auth_key_length",
+     "interface Tunnel1\n dataplane manual-sa inbound spi 300 transform 3des-sha1 key " +
+         std::string(48, 'a') + " auth-key " + std::string(64, 'b') + "\n",
+     "t.cfg:2:120: error: wrong key length (32 bytes); got "
+     "'bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb...', expected 40 hex digits (20-byte HMAC "
+     "key) for 3des-sha1"},
+    {"manual_sa_replay_window_out_of_range",
+     "interface Tunnel1\n dataplane manual-sa inbound spi 300 transform aes128gcm key " +
+         std::string(40, 'a') + " replay-window 32\n",
+     "t.cfg:2:117: error: number out of range; got '32', expected 64-4096 (packets, or off)"},
+    {"manual_sa_udp_port_zero",
+     "interface Tunnel1\n dataplane manual-sa inbound spi 300 transform aes128gcm key " +
+         std::string(40, 'a') + " udp-encap 0 4500\n",
+     "t.cfg:2:113: error: number out of range; got '0', expected 1-65535 (UDP source port)"},
+    {"manual_sa_option_twice",
+     "interface Tunnel1\n dataplane manual-sa inbound spi 300 transform aes128gcm key " +
+         std::string(40, 'a') + " esn esn\n",
+     "t.cfg:2:107: error: option given twice; got 'esn', expected each option at most once"},
+    {"manual_sa_second_inbound",
+     "interface Tunnel1\n dataplane manual-sa inbound " + kSaGcm + " dataplane manual-sa inbound " +
+         kSaGcm,
+     "t.cfg:3:22: error: manual SA for this direction already configured (line 2); got "
+     "'inbound', expected one inbound and one outbound manual SA per tunnel"},
+    {"manual_sa_inbound_spi_reused",
+     "interface Tunnel1\n dataplane manual-sa inbound " + kSaGcm +
+         "interface Tunnel2\n dataplane manual-sa inbound " + kSaGcm,
+     "t.cfg:4:34: error: inbound SPI already used by Tunnel1 (line 2); got '300', expected an "
+     "SPI no other inbound manual SA uses (the data plane finds inbound SAs by SPI alone)"},
 };
 
 INSTANTIATE_TEST_SUITE_P(Config, MalformedTest, ::testing::ValuesIn(kCases),
