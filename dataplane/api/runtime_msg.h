@@ -93,6 +93,7 @@ enum class EventType : uint8_t {
   kSoftExpired,  // the SA reached a soft byte or packet lifetime: rekey now
   kHardExpired,  // hard lifetime or sequence space exhausted: the SA drops everything
   kNeedsSa,      // traffic was routed to `tunnel`, which has no outbound SA
+  kNeedsNeighbor,  // a next hop's Ethernet address is unknown: `tunnel` holds the port, `spi` the IPv4 address
 };
 
 inline constexpr std::string_view event_name(EventType t) {
@@ -100,6 +101,7 @@ inline constexpr std::string_view event_name(EventType t) {
     case EventType::kSoftExpired: return "soft_expired";
     case EventType::kHardExpired: return "hard_expired";
     case EventType::kNeedsSa: return "needs_sa";
+    case EventType::kNeedsNeighbor: return "needs_neighbor";
   }
   return "?";
 }

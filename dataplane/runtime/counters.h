@@ -21,6 +21,17 @@ enum class WorkerCounter : uint8_t {
   kTxFull,          // drop: the tx queue refused the packet
   kNoSa,            // drop: routed to a tunnel that has no outbound SA
   kUnknownTunnel,   // drop: the tunnel id is beyond this worker's tunnels
+  // Router mode.
+  kNoRoute,         // drop: no route (or a route to Null0) for the destination
+  kNeighMiss,       // drop: the next hop's Ethernet address is not known yet (resolution asked)
+  kTtlExceeded,     // drop: forwarding would take the TTL to 0
+  kBadFrame,        // drop: runt frame, or an IPv4 header that is malformed or fails its checksum
+  kNotForUs,        // drop: unicast frame for another Ethernet address
+  kInnerWrongTunnel,  // drop: decrypted packet whose source does not route back into its SA's tunnel
+  kInnerNotInside,  // drop: decrypted packet whose destination does not route to an inside interface
+  kNoPort,          // drop: from or to a port the router does not use
+  kToKernel,        // packets handed to the kernel (counted in tx too)
+  kFromKernel,      // packets the kernel sent (counted in rx too)
   // Control messages and events.
   kMsgs,            // control messages applied
   kMsgStale,        // deletes for an SA that was no longer there
@@ -37,6 +48,8 @@ inline constexpr size_t kNumWorkerCounters = static_cast<size_t>(WorkerCounter::
 
 inline constexpr std::array<std::string_view, kNumWorkerCounters> kWorkerCounterNames{
     "rx",          "tx",         "tx_full",    "no_sa",     "unknown_tunnel",
+    "no_route",    "neigh_miss", "ttl_exceeded", "bad_frame", "not_for_us",
+    "inner_wrong_tunnel", "inner_not_inside", "no_port", "to_kernel", "from_kernel",
     "msgs",        "msg_stale",  "msg_bad",    "sa_rejected", "sa_retired",
     "events",      "event_ring_full", "iterations",
 };
@@ -68,8 +81,14 @@ struct WorkerCounters {
   }
   // Packets dropped by the runtime itself (not by the ESP engine).
   uint64_t drops() const {
-    return (*this)[WorkerCounter::kTxFull] + (*this)[WorkerCounter::kNoSa] +
-           (*this)[WorkerCounter::kUnknownTunnel];
+    uint64_t n = 0;
+    for (WorkerCounter c : {WorkerCounter::kTxFull, WorkerCounter::kNoSa, WorkerCounter::kUnknownTunnel,
+                            WorkerCounter::kNoRoute, WorkerCounter::kNeighMiss,
+                            WorkerCounter::kTtlExceeded, WorkerCounter::kBadFrame,
+                            WorkerCounter::kNotForUs, WorkerCounter::kInnerWrongTunnel,
+                            WorkerCounter::kInnerNotInside, WorkerCounter::kNoPort})
+      n += (*this)[c];
+    return n;
   }
   void reset() {
     for (auto& c : v) c.set(0);

@@ -56,7 +56,13 @@ WorkerCtx::WorkerCtx(const WorkerConfig& config, const WorkerRings& rings)
       spi_table_(2 * config.max_inbound_sas),
       index_(config.max_inbound_sas),
       tunnels_(config.max_tunnels),
-      latency_log_(config.latency_log) {}
+      tunnel_counters_(new TunnelCounters[config.max_tunnels]),
+      latency_log_(config.latency_log) {
+  if (config.router.routes) {
+    tx_stage_.resize(kMaxPorts);
+    tx_dirty_.reserve(kMaxPorts);
+  }
+}
 
 WorkerCtx::~WorkerCtx() = default;
 
@@ -79,10 +85,24 @@ std::unique_ptr<WorkerCtx> WorkerCtx::create(const WorkerConfig& config, const W
     *error = "max_tunnels must be 1..2^20 and max_inbound_sas 1..2^22";
     return nullptr;
   }
+  const RouterTables& r = config.router;
+  if ((r.routes || r.neighbors || r.ports) && !(r.routes && r.neighbors && r.ports)) {
+    *error = "router mode needs the route, neighbour and port tables together";
+    return nullptr;
+  }
+  if (r.routes) {
+    for (const PortQueue& q : config.rx) {
+      if (q.port >= kMaxPorts || r.ports->port[q.port].kind == PortRole::Kind::kNone) {
+        *error = "rx port " + std::to_string(q.port) + " has no role in the port map";
+        return nullptr;
+      }
+    }
+  }
   std::unique_ptr<WorkerCtx> w(new WorkerCtx(config, rings));
   w->esp_ = EspCtx::create(error);
   if (!w->esp_) return nullptr;
   w->needs_sa_interval_tsc_ = rte_get_tsc_hz() / 1000 * config.needs_sa_interval_ms;
+  w->needs_neighbor_interval_tsc_ = rte_get_tsc_hz() / 1000 * config.needs_neighbor_interval_ms;
   return w;
 }
 
@@ -227,7 +247,7 @@ void WorkerCtx::note_first_use(const Sa& sa, uint64_t install_tsc, uint64_t appl
 
 // ---- packets ----
 
-void WorkerCtx::run_once() {
+uint32_t WorkerCtx::run_once() {
   const uint64_t now = rte_rdtsc();
   if (last_iteration_) {
     const uint64_t gap = now - last_iteration_;
@@ -237,11 +257,17 @@ void WorkerCtx::run_once() {
   last_iteration_ = now;
   drain_control();
   rte_mbuf* pkts[kMaxBurst];
+  uint32_t received = 0;
   for (const PortQueue& q : cfg_.rx) {
     const uint16_t n = rte_eth_rx_burst(q.port, q.queue, pkts, cfg_.rx_burst);
     if (n) process(q.port, pkts, n, now);
+    received += n;
   }
   counters_.add(WorkerCounter::kIterations);
+  if (received == 0 || (++publish_tick_ & 63) == 0) {
+    for (size_t i = 0; i < kNumEspCounters; ++i) esp_published_[i].set(esp_->counters.v[i]);
+  }
+  return received;
 }
 
 void WorkerCtx::process(uint16_t rx_port, rte_mbuf** pkts, uint16_t n, uint64_t now) {
@@ -254,6 +280,10 @@ void WorkerCtx::process(uint16_t rx_port, rte_mbuf** pkts, uint16_t n, uint64_t 
 
 void WorkerCtx::process_burst(uint16_t rx_port, rte_mbuf** pkts, uint16_t n, uint64_t now) {
   counters_.add(WorkerCounter::kRx, n);
+  if (cfg_.router.routes) {
+    router_burst(rx_port, pkts, n, now);
+    return;
+  }
   rte_mbuf* in[kMaxBurst];
   rte_mbuf* out[kMaxBurst];
   uint32_t spi[kMaxBurst];
@@ -268,10 +298,25 @@ void WorkerCtx::process_burst(uint16_t rx_port, rte_mbuf** pkts, uint16_t n, uin
   if (n_out) outbound(rx_port, out, n_out, now);
 }
 
-void WorkerCtx::inbound(rte_mbuf** pkts, const uint32_t* spi, uint16_t n) {
+uint16_t WorkerCtx::decrypt(rte_mbuf** pkts, const uint32_t* spi, uint16_t n) {
+  // Tag every packet with its SA's tunnel before the engine reorders the
+  // burst (good packets first); one index lookup per run of equal SPIs.
+  TunnelId tunnel = kNoTunnel;
+  for (uint16_t i = 0; i < n; ++i) {
+    if (i == 0 || spi[i] != spi[i - 1]) {
+      const InboundEntry* e = index_.find(spi[i]);
+      tunnel = e ? e->tunnel : kNoTunnel;
+    }
+    pkts[i]->hash.usr = tunnel;
+  }
   const uint16_t good = esp_inbound(*esp_, spi_table_, {pkts, n});
   if (good < n) rte_pktmbuf_free_bulk(pkts + good, n - good);
-  transmit(cfg_.inside_tx, pkts, good);
+  for (uint16_t i = 0; i < good; ++i) {
+    const TunnelId t = pkts[i]->hash.usr;
+    if (t >= cfg_.max_tunnels) continue;
+    tunnel_counters_[t].in_packets.add(1);
+    tunnel_counters_[t].in_bytes.add(pkts[i]->pkt_len);
+  }
   // Lifetime flags and first use, once per run of packets with one SPI
   // (a burst normally carries one SA).
   for (uint16_t i = 0; i < n; ++i) {
@@ -284,6 +329,12 @@ void WorkerCtx::inbound(rte_mbuf** pkts, const uint32_t* spi, uint16_t n) {
       note_first_use(*e->sa, e->install_tsc, e->applied_tsc);
     }
   }
+  return good;
+}
+
+void WorkerCtx::inbound(rte_mbuf** pkts, const uint32_t* spi, uint16_t n) {
+  const uint16_t good = decrypt(pkts, spi, n);
+  transmit(cfg_.inside_tx, pkts, good);
 }
 
 void WorkerCtx::outbound(uint16_t rx_port, rte_mbuf** pkts, uint16_t n, uint64_t now) {
@@ -314,16 +365,21 @@ void WorkerCtx::outbound(uint16_t rx_port, rte_mbuf** pkts, uint16_t n, uint64_t
 }
 
 void WorkerCtx::to_tunnel(TunnelId id, rte_mbuf** pkts, uint16_t n, uint64_t now) {
+  transmit(cfg_.outside_tx, pkts, encrypt(id, pkts, n, now));
+}
+
+uint16_t WorkerCtx::encrypt(TunnelId id, rte_mbuf** pkts, uint16_t n, uint64_t now) {
   if (id >= tunnels_.size()) {
     counters_.add(WorkerCounter::kUnknownTunnel, n);
     rte_pktmbuf_free_bulk(pkts, n);
-    return;
+    return 0;
   }
   TunnelState& t = tunnels_[id];
   if (!t.sa) {
     // Fail closed: no SA, no packet; ask the control plane for one, but
     // not more often than the interval however much traffic arrives.
     counters_.add(WorkerCounter::kNoSa, n);
+    tunnel_counters_[id].no_sa.add(n);
     t.no_sa_drops += n;
     rte_pktmbuf_free_bulk(pkts, n);
     if (t.last_needs_sa == 0 || now - t.last_needs_sa >= needs_sa_interval_tsc_) {
@@ -338,17 +394,21 @@ void WorkerCtx::to_tunnel(TunnelId id, rte_mbuf** pkts, uint16_t n, uint64_t now
         t.no_sa_drops = 0;
       }
     }
-    return;
+    return 0;
   }
   Sa& sa = *t.sa;
   const uint16_t good = esp_outbound(*esp_, sa, {pkts, n});
   if (good < n) rte_pktmbuf_free_bulk(pkts + good, n - good);
-  transmit(cfg_.outside_tx, pkts, good);
+  uint64_t bytes = 0;
+  for (uint16_t i = 0; i < good; ++i) bytes += pkts[i]->pkt_len;
+  tunnel_counters_[id].out_packets.add(good);
+  tunnel_counters_[id].out_bytes.add(bytes);
   check_lifetimes(sa, id, &t.reported);
   if (t.first_use_pending && good > 0) {
     t.first_use_pending = false;
     note_first_use(sa, t.install_tsc, t.applied_tsc);
   }
+  return good;
 }
 
 void WorkerCtx::transmit(PortQueue q, rte_mbuf** pkts, uint16_t n) {
@@ -365,6 +425,12 @@ void WorkerCtx::transmit(PortQueue q, rte_mbuf** pkts, uint16_t n) {
 
 void WorkerCtx::reset_stats() {
   counters_.reset();
+  for (auto& c : esp_published_) c.set(0);
+  for (uint32_t t = 0; t < cfg_.max_tunnels; ++t) {
+    TunnelCounters& c = tunnel_counters_[t];
+    for (LcoreCounter* x : {&c.out_packets, &c.out_bytes, &c.in_packets, &c.in_bytes, &c.no_sa})
+      x->set(0);
+  }
   esp_->counters = EspCounters{};
   max_gap_ = 0;
   last_iteration_ = 0;
@@ -390,7 +456,15 @@ std::vector<Sa*> WorkerCtx::take_all_sas() {
 // ---- the loop ----
 
 void run_worker(WorkerCtx& worker, const std::atomic<bool>& stop) {
-  while (!stop.load(std::memory_order_acquire)) worker.run_once();
+  const uint32_t sleep_us = worker.config().idle_sleep_us;
+  uint32_t idle = 0;
+  while (!stop.load(std::memory_order_acquire)) {
+    if (worker.run_once() != 0) {
+      idle = 0;
+    } else if (sleep_us && ++idle > 1000) {
+      rte_delay_us_sleep(sleep_us);
+    }
+  }
 }
 
 int worker_lcore_main(void* arg) {

@@ -3,13 +3,20 @@
 //   top of every iteration: apply up to msgs_per_iteration control messages
 //   then for each rx queue: rx_burst -> classify -> ESP inbound / outbound -> tx_burst
 //
-// Classification, until routing exists: IPv4 carrying ESP (protocol 50) or
-// UDP to port 4500 goes to esp_inbound() and the decrypted packets to the
-// inside tx queue; everything else is plaintext for a tunnel (chosen per
-// burst by a hook, or one fixed tunnel), encrypted with that tunnel's
-// current outbound SA and sent to the outside tx queue. Packets on the
-// ports start at the IP header (L3 vdevs); Ethernet framing comes with the
-// exception path and neighbour resolution.
+// Two modes:
+// - Router mode (WorkerConfig::router set; what `keyway run` uses): ports
+//   carry Ethernet frames. Frames for the router from a physical port are
+//   routed by longest-prefix match: to a tunnel (encrypt, then route the
+//   ESP packet), out of another port (neighbour lookup), or to the kernel
+//   through the port's TAP (ARP, ICMP and IKE to our own addresses); ESP
+//   to our own address is decrypted and the inner packet routed on.
+//   Packets the kernel sends on a port TAP go out of the port unchanged;
+//   those it sends on a tunnel or loopback TAP are routed. See router.cpp.
+// - Ring mode (tests and the SA benchmark): ports carry bare IPv4. ESP
+//   (protocol 50, UDP 4500) goes to esp_inbound() and the decrypted
+//   packets to the inside tx queue; everything else is plaintext for a
+//   tunnel (chosen per burst by a hook, or one fixed tunnel), encrypted
+//   and sent to the outside tx queue.
 //
 // Ownership and threads: create() runs on the control thread before the
 // worker starts and allocates everything the worker will ever need (SPI
@@ -34,6 +41,7 @@
 #include "dataplane/esp/esp.h"
 #include "dataplane/runtime/counters.h"
 #include "dataplane/runtime/inbound_index.h"
+#include "dataplane/runtime/route_table.h"
 
 struct rte_mbuf;
 struct rte_ring;
@@ -54,6 +62,13 @@ using TunnelSelectFn = void (*)(void* user, uint16_t rx_port, rte_mbuf* const* p
 
 inline constexpr uint16_t kMaxMsgsPerIteration = 64;
 
+// Router mode's shared tables; all outlive the worker.
+struct RouterTables {
+  const RouteTable* routes = nullptr;
+  const NeighborTable* neighbors = nullptr;
+  const PortMap* ports = nullptr;
+};
+
 struct WorkerConfig {
   uint16_t id = 0;                // carried in events
   std::vector<PortQueue> rx;      // polled in this order every iteration
@@ -68,6 +83,23 @@ struct WorkerConfig {
   void* select_user = nullptr;
   TunnelId default_tunnel = 0;
   uint32_t latency_log = 0;       // install latencies kept individually (0: histogram only)
+  // Router mode: set all three tables; inside_tx/outside_tx, select_tunnel
+  // and default_tunnel are then unused, and the worker transmits on queue
+  // `tx_queue` of whichever port a packet leaves by.
+  RouterTables router;
+  uint16_t tx_queue = 0;
+  uint32_t needs_neighbor_interval_ms = 100;  // per next hop, as needs_sa
+  // After 1000 iterations in a row without a packet, sleep this long
+  // before each further empty iteration (0: spin). Labs that run several
+  // routers on few cores want it; a benchmark does not.
+  uint32_t idle_sleep_us = 0;
+};
+
+// Per-tunnel counters, written by the worker, readable at any time.
+struct TunnelCounters {
+  LcoreCounter out_packets, out_bytes;  // ESP packets sent, outer bytes
+  LcoreCounter in_packets, in_bytes;    // packets decrypted, inner bytes
+  LcoreCounter no_sa;                   // dropped: no outbound SA
 };
 
 // The rings a worker uses; created and freed by SaControl.
@@ -100,8 +132,9 @@ class WorkerCtx {
 
   // ---- worker lcore ----
 
-  // One loop iteration: control messages, then one burst from every rx queue.
-  void run_once();
+  // One loop iteration: control messages, then one burst from every rx
+  // queue. Returns the number of packets received.
+  uint32_t run_once();
   // Applies up to msgs_per_iteration control messages (fewer when the
   // return ring has less room, so a retired SA always has a slot).
   // Returns how many were applied.
@@ -115,6 +148,13 @@ class WorkerCtx {
 
   const WorkerConfig& config() const { return cfg_; }
   const WorkerCounters& counters() const { return counters_; }
+  // The ESP engine's counters as last published by the worker (at least
+  // every 64 loop iterations, and on every iteration without packets).
+  uint64_t esp_counter(EspCounter c) const { return esp_published_[static_cast<size_t>(c)].get(); }
+  // Null beyond max_tunnels.
+  const TunnelCounters* tunnel_counters(TunnelId t) const {
+    return t < cfg_.max_tunnels ? &tunnel_counters_[t] : nullptr;
+  }
   // Control messages applied so far (release-published after each batch:
   // once it reaches the number the control thread sent, every one of them
   // is in effect).
@@ -160,10 +200,28 @@ class WorkerCtx {
   void check_lifetimes(Sa& sa, TunnelId tunnel, uint32_t* reported);
   void note_first_use(const Sa& sa, uint64_t install_tsc, uint64_t applied_tsc);
   void process_burst(uint16_t rx_port, rte_mbuf** pkts, uint16_t n, uint64_t now);
+  // Decrypts; the good packets end up first, each tagged with its tunnel
+  // (mbuf hash.usr); returns how many. The rest are freed.
+  uint16_t decrypt(rte_mbuf** pkts, const uint32_t* spi, uint16_t n);
   void inbound(rte_mbuf** pkts, const uint32_t* spi, uint16_t n);
   void outbound(uint16_t rx_port, rte_mbuf** pkts, uint16_t n, uint64_t now);
+  // Encrypts for tunnel `t`; the good packets end up first; returns how
+  // many. The rest are freed (and counted).
+  uint16_t encrypt(TunnelId t, rte_mbuf** pkts, uint16_t n, uint64_t now);
   void to_tunnel(TunnelId t, rte_mbuf** pkts, uint16_t n, uint64_t now);
   void transmit(PortQueue q, rte_mbuf** pkts, uint16_t n);
+
+  // Router mode (router.cpp).
+  void router_burst(uint16_t rx_port, rte_mbuf** pkts, uint16_t n, uint64_t now);
+  void route_ip(rte_mbuf** pkts, uint16_t n, bool from_kernel, uint64_t now);
+  void route_decrypted(rte_mbuf** pkts, uint16_t n, uint64_t now);
+  void route_encrypted(rte_mbuf** pkts, uint16_t n, uint64_t now);
+  void to_port(uint16_t port, uint32_t next_hop, rte_mbuf* m, uint64_t now);
+  void to_kernel(uint16_t tap, rte_mbuf* m);
+  void stage(uint16_t port, rte_mbuf* m);
+  void flush_staged();
+  void drop(WorkerCounter reason, rte_mbuf* m);
+  void needs_neighbor(uint16_t port, uint32_t ip, uint64_t now);
 
   WorkerConfig cfg_;
   WorkerRings rings_;
@@ -175,6 +233,24 @@ class WorkerCtx {
   uint64_t last_iteration_ = 0;
   uint64_t max_gap_ = 0;
   WorkerCounters counters_;
+  std::unique_ptr<TunnelCounters[]> tunnel_counters_;
+  std::array<LcoreCounter, kNumEspCounters> esp_published_;
+  uint32_t publish_tick_ = 0;
+  // Router mode: packets waiting for tx_burst, per port, flushed at the
+  // end of every received burst.
+  struct TxStage {
+    uint16_t n = 0;
+    rte_mbuf* pkts[kMaxBurst];
+  };
+  std::vector<TxStage> tx_stage_;
+  std::vector<uint16_t> tx_dirty_;  // ports with staged packets (reserved: kMaxPorts)
+  // needs_neighbor rate limit: last event time per slot (hashed next hop).
+  std::array<uint64_t, 64> neighbor_event_{};
+  uint64_t needs_neighbor_interval_tsc_ = 0;
+  // The last neighbour lookup of the current burst.
+  uint16_t last_neighbor_port_ = UINT16_MAX;
+  uint32_t last_neighbor_ip_ = 0;
+  uint8_t last_neighbor_mac_[6] = {};
   std::atomic<uint64_t> msgs_applied_{0};
   std::vector<InstallLatency> latency_log_;
   std::atomic<uint32_t> latency_count_{0};
@@ -185,6 +261,7 @@ class WorkerCtx {
 // The worker loop: run_once() until `stop` becomes true (checked every
 // iteration with acquire ordering; the control thread stores true with
 // release). Usable directly as the body of a worker lcore.
+// With idle_sleep_us set it sleeps between empty iterations (see WorkerConfig).
 void run_worker(WorkerCtx& worker, const std::atomic<bool>& stop);
 
 // For rte_eal_remote_launch(worker_lcore_main, &launch, lcore): the

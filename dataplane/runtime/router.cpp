@@ -1,0 +1,373 @@
+// Router mode of the worker: Ethernet in, route, ESP, Ethernet out.
+//
+//   physical port --IPv4 for our MAC--> route_ip() --tunnel--> encrypt --> route_encrypted()
+//        |                                 |     \--port----> to_port() (neighbour, Ethernet)
+//        |                                 |      \-local---> ESP for us: decrypt --> route_decrypted()
+//        |                                 |                  else: to_kernel() (the TAP)
+//        \--ARP, broadcast, non-IPv4--> the port's TAP (the kernel answers ARP)
+//   port TAP   --anything--> out of its physical port, unchanged (the kernel resolved it)
+//   local TAP  --IPv4-------> route_ip() as the router's own traffic (no TTL change)
+//
+// Every packet ends in exactly one of: a tx queue, a worker drop counter,
+// an ESP engine drop counter. Transmission is staged per port and flushed
+// once per received burst.
+#include <netinet/in.h>
+#include <rte_byteorder.h>
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_ether.h>
+#include <rte_ip.h>
+#include <rte_mbuf.h>
+
+#include <cstring>
+
+#include "dataplane/runtime/worker.h"
+
+namespace keyway::dp {
+namespace {
+
+constexpr uint16_t kEthHdr = 14;
+
+inline uint16_t be16(const uint8_t* p) { return static_cast<uint16_t>(p[0] << 8 | p[1]); }
+inline uint32_t be32(const uint8_t* p) {
+  return uint32_t{p[0]} << 24 | uint32_t{p[1]} << 16 | uint32_t{p[2]} << 8 | p[3];
+}
+
+inline bool mac_equal(const uint8_t* a, const std::array<uint8_t, 6>& b) {
+  return std::memcmp(a, b.data(), 6) == 0;
+}
+
+// Checks the IPv4 header of a packet that starts at it, and trims the
+// Ethernet padding after it. False: malformed (the caller drops it).
+bool valid_ipv4(rte_mbuf* m) {
+  if (m->nb_segs != 1 || m->data_len < 20) return false;
+  const uint8_t* p = rte_pktmbuf_mtod(m, const uint8_t*);
+  const uint32_t ihl = uint32_t{p[0] & 15u} * 4;
+  const uint32_t total = be16(p + 2);
+  if ((p[0] >> 4) != 4 || ihl < 20 || total < ihl || total > m->data_len) return false;
+  if (rte_ipv4_cksum(rte_pktmbuf_mtod(m, const rte_ipv4_hdr*)) != 0 &&
+      rte_raw_cksum(p, ihl) != 0xffff)
+    return false;
+  if (total < m->data_len) rte_pktmbuf_trim(m, static_cast<uint16_t>(m->data_len - total));
+  return true;
+}
+
+// For the ESP engine: IPv4 carrying ESP, or UDP to 4500 that is not IKE
+// (RFC 3948: IKE there starts with a four-byte zero non-ESP marker; a
+// one-byte 0xff NAT keepalive goes to the engine, which counts it).
+// *spi as in worker.cpp's classifier.
+bool is_esp(const rte_mbuf* m, uint32_t* spi) {
+  const uint8_t* p = rte_pktmbuf_mtod(m, const uint8_t*);
+  const uint32_t len = m->data_len;
+  const uint32_t ihl = uint32_t{p[0] & 15u} * 4;
+  if (p[9] == IPPROTO_ESP) {
+    *spi = len >= ihl + 4 ? be32(p + ihl) : 0;
+    return true;
+  }
+  if (p[9] != IPPROTO_UDP || len < ihl + 8 || be16(p + ihl + 2) != kNatTPort) return false;
+  if (len >= ihl + 12 && be32(p + ihl + 8) == 0) return false;  // non-ESP marker: IKE
+  *spi = len >= ihl + 12 ? be32(p + ihl + 8) : 0;
+  return true;
+}
+
+// TTL - 1 with the checksum updated incrementally (RFC 1624). False when
+// the packet must not be forwarded.
+inline bool decrement_ttl(rte_mbuf* m) {
+  auto* ip = rte_pktmbuf_mtod(m, rte_ipv4_hdr*);
+  if (ip->time_to_live <= 1) return false;
+  --ip->time_to_live;
+  uint32_t sum = rte_be_to_cpu_16(ip->hdr_checksum) + 0x0100u;
+  sum = (sum & 0xffff) + (sum >> 16);
+  ip->hdr_checksum = rte_cpu_to_be_16(static_cast<uint16_t>(sum));
+  return true;
+}
+
+inline uint32_t dst_of(const rte_mbuf* m) { return be32(rte_pktmbuf_mtod(m, const uint8_t*) + 16); }
+inline uint32_t src_of(const rte_mbuf* m) { return be32(rte_pktmbuf_mtod(m, const uint8_t*) + 12); }
+
+// Prepends an Ethernet header; false when there is no headroom.
+inline bool push_ethernet(rte_mbuf* m, const uint8_t* dst, const uint8_t* src) {
+  auto* eth = reinterpret_cast<uint8_t*>(rte_pktmbuf_prepend(m, kEthHdr));
+  if (!eth) return false;
+  std::memcpy(eth, dst, 6);
+  std::memcpy(eth + 6, src, 6);
+  eth[12] = 0x08;
+  eth[13] = 0x00;
+  return true;
+}
+
+}  // namespace
+
+void WorkerCtx::drop(WorkerCounter reason, rte_mbuf* m) {
+  counters_.add(reason);
+  rte_pktmbuf_free(m);
+}
+
+void WorkerCtx::stage(uint16_t port, rte_mbuf* m) {
+  TxStage& s = tx_stage_[port];
+  if (s.n == 0) tx_dirty_.push_back(port);  // capacity reserved: at most kMaxPorts entries
+  s.pkts[s.n++] = m;
+  if (s.n == kMaxBurst) {
+    transmit(PortQueue{port, cfg_.tx_queue}, s.pkts, s.n);
+    s.n = 0;
+    // Still listed in tx_dirty_; flush_staged() skips empty stages.
+  }
+}
+
+void WorkerCtx::flush_staged() {
+  for (uint16_t port : tx_dirty_) {
+    TxStage& s = tx_stage_[port];
+    if (s.n) transmit(PortQueue{port, cfg_.tx_queue}, s.pkts, s.n);
+    s.n = 0;
+  }
+  tx_dirty_.clear();
+}
+
+void WorkerCtx::needs_neighbor(uint16_t port, uint32_t ip, uint64_t now) {
+  uint64_t& last = neighbor_event_[(ip ^ (ip >> 8) ^ port) % neighbor_event_.size()];
+  if (last != 0 && now - last < needs_neighbor_interval_tsc_) return;
+  Event ev;
+  ev.type = EventType::kNeedsNeighbor;
+  ev.worker = cfg_.id;
+  ev.tunnel = port;
+  ev.spi = ip;
+  ev.tsc = now;
+  if (raise(ev)) last = now ? now : 1;
+}
+
+// An IPv4 packet (data at the IP header) leaves by `port` towards `next_hop`.
+void WorkerCtx::to_port(uint16_t port, uint32_t next_hop, rte_mbuf* m, uint64_t now) {
+  const PortRole& role = cfg_.router.ports->port[port];
+  if (role.kind != PortRole::Kind::kPhys) {
+    drop(WorkerCounter::kNoPort, m);
+    return;
+  }
+  // Bursts mostly go to one next hop: remember the last answer.
+  uint8_t mac[6];
+  if (port == last_neighbor_port_ && next_hop == last_neighbor_ip_) {
+    std::memcpy(mac, last_neighbor_mac_, 6);
+  } else if (cfg_.router.neighbors->get(port, next_hop, mac)) {
+    last_neighbor_port_ = port;
+    last_neighbor_ip_ = next_hop;
+    std::memcpy(last_neighbor_mac_, mac, 6);
+  } else {
+    drop(WorkerCounter::kNeighMiss, m);
+    needs_neighbor(port, next_hop, now);
+    return;
+  }
+  if (!push_ethernet(m, mac, role.mac.data())) {
+    drop(WorkerCounter::kBadFrame, m);
+    return;
+  }
+  stage(port, m);
+}
+
+// An IPv4 packet (data at the IP header) for the kernel, through `tap`.
+void WorkerCtx::to_kernel(uint16_t tap, rte_mbuf* m) {
+  const PortRole& role = cfg_.router.ports->port[tap];
+  if (role.kind != PortRole::Kind::kPortTap && role.kind != PortRole::Kind::kLocalTap) {
+    drop(WorkerCounter::kNoPort, m);
+    return;
+  }
+  if (!push_ethernet(m, role.mac.data(), role.mac.data())) {
+    drop(WorkerCounter::kBadFrame, m);
+    return;
+  }
+  counters_.add(WorkerCounter::kToKernel);
+  stage(tap, m);
+}
+
+void WorkerCtx::router_burst(uint16_t rx_port, rte_mbuf** pkts, uint16_t n, uint64_t now) {
+  last_neighbor_ip_ = 0;  // neighbours may have changed since the last burst
+  last_neighbor_port_ = UINT16_MAX;
+  const PortRole& role = cfg_.router.ports->port[rx_port];
+  rte_mbuf* ip[kMaxBurst];
+  uint16_t n_ip = 0;
+  switch (role.kind) {
+    case PortRole::Kind::kPhys:
+      for (uint16_t i = 0; i < n; ++i) {
+        rte_mbuf* m = pkts[i];
+        if (m->data_len < kEthHdr) {
+          drop(WorkerCounter::kBadFrame, m);
+          continue;
+        }
+        const uint8_t* eth = rte_pktmbuf_mtod(m, const uint8_t*);
+        const bool unicast_to_us = mac_equal(eth, role.mac);
+        if (!unicast_to_us && !(eth[0] & 1)) {  // neither ours nor broadcast/multicast
+          drop(WorkerCounter::kNotForUs, m);
+          continue;
+        }
+        if (unicast_to_us && be16(eth + 12) == RTE_ETHER_TYPE_IPV4) {
+          rte_pktmbuf_adj(m, kEthHdr);
+          if (!valid_ipv4(m)) {
+            drop(WorkerCounter::kBadFrame, m);
+            continue;
+          }
+          ip[n_ip++] = m;
+          continue;
+        }
+        // ARP, broadcasts, IPv6, ...: the kernel decides.
+        counters_.add(WorkerCounter::kToKernel);
+        stage(role.peer, m);
+      }
+      if (n_ip) route_ip(ip, n_ip, false, now);
+      break;
+    case PortRole::Kind::kPortTap:
+      // The kernel chose this interface and resolved the next hop itself
+      // (ARP replies, IKE to a peer on the link): out as it is.
+      counters_.add(WorkerCounter::kFromKernel, n);
+      for (uint16_t i = 0; i < n; ++i) stage(role.peer, pkts[i]);
+      break;
+    case PortRole::Kind::kLocalTap:
+      counters_.add(WorkerCounter::kFromKernel, n);
+      for (uint16_t i = 0; i < n; ++i) {
+        rte_mbuf* m = pkts[i];
+        if (m->data_len < kEthHdr || be16(rte_pktmbuf_mtod(m, const uint8_t*) + 12) != RTE_ETHER_TYPE_IPV4) {
+          drop(WorkerCounter::kBadFrame, m);  // IPv6 and the like: the router does not route them
+          continue;
+        }
+        rte_pktmbuf_adj(m, kEthHdr);
+        if (!valid_ipv4(m)) {
+          drop(WorkerCounter::kBadFrame, m);
+          continue;
+        }
+        ip[n_ip++] = m;
+      }
+      if (n_ip) route_ip(ip, n_ip, true, now);
+      break;
+    case PortRole::Kind::kNone:
+      counters_.add(WorkerCounter::kNoPort, n);
+      rte_pktmbuf_free_bulk(pkts, n);
+      break;
+  }
+  flush_staged();
+}
+
+// Packets at their IPv4 header: from a physical port (forwarded: TTL - 1)
+// or from the kernel (the router's own traffic).
+void WorkerCtx::route_ip(rte_mbuf** pkts, uint16_t n, bool from_kernel, uint64_t now) {
+  uint32_t dst[kMaxBurst] = {};  // initialised: GCC cannot see the fill loop covers [0, n)
+  uint16_t hop[kMaxBurst];
+  for (uint16_t i = 0; i < n; ++i) dst[i] = dst_of(pkts[i]);
+  cfg_.router.routes->lookup(dst, n, hop);
+
+  rte_mbuf* esp[kMaxBurst];
+  uint32_t spi[kMaxBurst];
+  uint16_t n_esp = 0;
+  // Packets for one tunnel are encrypted together; a burst usually holds
+  // one tunnel's traffic, so runs of equal tunnels are batched as they come.
+  rte_mbuf* run[kMaxBurst];
+  uint16_t n_run = 0;
+  TunnelId run_tunnel = kNoTunnel;
+  auto flush_run = [&] {
+    if (!n_run) return;
+    const uint16_t good = encrypt(run_tunnel, run, n_run, now);
+    route_encrypted(run, good, now);
+    n_run = 0;
+  };
+
+  for (uint16_t i = 0; i < n; ++i) {
+    rte_mbuf* m = pkts[i];
+    const NextHop& nh = cfg_.router.routes->next_hop(hop[i]);
+    switch (nh.kind) {
+      case NextHop::Kind::kLocal:
+        if (!from_kernel && is_esp(m, &spi[n_esp])) {
+          esp[n_esp++] = m;
+        } else if (!from_kernel) {
+          to_kernel(nh.port, m);
+        } else {
+          drop(WorkerCounter::kNoRoute, m);  // the kernel's own address: it should not have sent it here
+        }
+        break;
+      case NextHop::Kind::kPort:
+        if (!from_kernel && !decrement_ttl(m)) {
+          drop(WorkerCounter::kTtlExceeded, m);
+          break;
+        }
+        to_port(nh.port, nh.gateway ? nh.gateway : dst[i], m, now);
+        break;
+      case NextHop::Kind::kTunnel:
+        if (!from_kernel && !decrement_ttl(m)) {
+          drop(WorkerCounter::kTtlExceeded, m);
+          break;
+        }
+        if (nh.tunnel != run_tunnel) flush_run();
+        run_tunnel = nh.tunnel;
+        run[n_run++] = m;
+        break;
+      case NextHop::Kind::kDrop:
+        drop(WorkerCounter::kNoRoute, m);
+        break;
+    }
+  }
+  flush_run();
+  if (n_esp) {
+    const uint16_t good = decrypt(esp, spi, n_esp);
+    route_decrypted(esp, good, now);
+  }
+}
+
+// ESP packets (data at the outer IPv4 header) towards the tunnel's peer.
+void WorkerCtx::route_encrypted(rte_mbuf** pkts, uint16_t n, uint64_t now) {
+  if (!n) return;
+  uint32_t dst[kMaxBurst] = {};  // initialised: GCC cannot see the fill loop covers [0, n)
+  uint16_t hop[kMaxBurst];
+  for (uint16_t i = 0; i < n; ++i) dst[i] = dst_of(pkts[i]);
+  cfg_.router.routes->lookup(dst, n, hop);
+  for (uint16_t i = 0; i < n; ++i) {
+    const NextHop& nh = cfg_.router.routes->next_hop(hop[i]);
+    if (nh.kind != NextHop::Kind::kPort) {
+      drop(WorkerCounter::kNoRoute, pkts[i]);  // a peer reached through a tunnel or not at all
+      continue;
+    }
+    to_port(nh.port, nh.gateway ? nh.gateway : dst[i], pkts[i], now);
+  }
+}
+
+// Decrypted packets (data at the inner header, hash.usr = the SA's tunnel).
+// VTI semantics: the packet arrived on the tunnel interface; its source
+// must route back into that tunnel (the SA's traffic selectors are
+// any/any, the routing table says what the tunnel carries), and its
+// destination must be an inside interface or the router itself.
+void WorkerCtx::route_decrypted(rte_mbuf** pkts, uint16_t n, uint64_t now) {
+  if (!n) return;
+  uint32_t addr[2 * kMaxBurst] = {};
+  uint16_t hop[2 * kMaxBurst];
+  uint16_t n_v4 = 0;
+  rte_mbuf* v4[kMaxBurst];
+  for (uint16_t i = 0; i < n; ++i) {
+    rte_mbuf* m = pkts[i];
+    // The engine checked the inner header's version and length.
+    if ((rte_pktmbuf_mtod(m, const uint8_t*)[0] >> 4) != 4) {
+      drop(WorkerCounter::kInnerNotInside, m);  // IPv6 inside a tunnel: not routed yet
+      continue;
+    }
+    addr[n_v4] = dst_of(m);
+    addr[kMaxBurst + n_v4] = src_of(m);
+    v4[n_v4++] = m;
+  }
+  cfg_.router.routes->lookup(addr, n_v4, hop);
+  cfg_.router.routes->lookup(addr + kMaxBurst, n_v4, hop + kMaxBurst);
+  for (uint16_t i = 0; i < n_v4; ++i) {
+    rte_mbuf* m = v4[i];
+    const NextHop& back = cfg_.router.routes->next_hop(hop[kMaxBurst + i]);
+    if (back.kind != NextHop::Kind::kTunnel || back.tunnel != m->hash.usr) {
+      drop(WorkerCounter::kInnerWrongTunnel, m);
+      continue;
+    }
+    const NextHop& nh = cfg_.router.routes->next_hop(hop[i]);
+    if (nh.kind == NextHop::Kind::kLocal) {
+      to_kernel(nh.port, m);
+    } else if (nh.kind == NextHop::Kind::kPort) {
+      if (!decrement_ttl(m)) {
+        drop(WorkerCounter::kTtlExceeded, m);
+        continue;
+      }
+      to_port(nh.port, nh.gateway ? nh.gateway : addr[i], m, now);
+    } else {
+      drop(WorkerCounter::kInnerNotInside, m);
+    }
+  }
+}
+
+}  // namespace keyway::dp
