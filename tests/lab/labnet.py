@@ -123,8 +123,13 @@ class Lab:
     def __enter__(self):
         def on_signal(signum, frame):
             raise SystemExit(128 + signum)
+
+        def on_interrupt(signum, frame):
+            raise KeyboardInterrupt
         for sig in (signal.SIGTERM, signal.SIGHUP):
             self._old_handlers[sig] = signal.signal(sig, on_signal)
+        # Explicitly, because a shell starts background jobs with SIGINT ignored.
+        self._old_handlers[signal.SIGINT] = signal.signal(signal.SIGINT, on_interrupt)
         return self
 
     def __exit__(self, exc_type, exc, tb):

@@ -526,7 +526,7 @@ def check_iperf_capture(chk, wan_frames, keys, sample=300):
 # ---------------------------------------------------------------------------
 # the test
 
-class Lab2:
+class Topology:
     """The topology and the two routers."""
 
     def __init__(self, lab, keyway):
@@ -876,29 +876,33 @@ def main():
         return 1
     seed = int(os.environ.get("KWLAB_SEED", random.SystemRandom().randrange(1 << 32)))
     print("lab: key seed %d (KWLAB_SEED=%d reproduces the keys)" % (seed, seed), flush=True)
-    t0 = time.monotonic()
-    with Lab(keep="--keep" in flags) as lab:
-        print("lab: namespaces %s*, files in %s" % (lab.prefix, lab.tmp), flush=True)
-        l2 = Lab2(lab, keyway)
-        cases = Cases(l2)
-        try:
-            l2.start("aes128gcm", seed)
-            pings = case_pings(cases, lab, l2, "aes128gcm")
-            iperf = case_iperf(cases, lab, l2, seed)
-            case_capture(cases, l2.keys, "aes128gcm", pings, iperf)
-            if not DEV:  # DEV-STANDIN
-                case_bad_packets(cases, lab, l2, pings)
-                case_fail_closed(cases, lab, l2)
-            case_stop(cases, l2)
+    try:
+        t0 = time.monotonic()
+        with Lab(keep="--keep" in flags) as lab:
+            print("lab: namespaces %s*, files in %s" % (lab.prefix, lab.tmp), flush=True)
+            l2 = Topology(lab, keyway)
+            cases = Cases(l2)
+            try:
+                l2.start("aes128gcm", seed)
+                pings = case_pings(cases, lab, l2, "aes128gcm")
+                iperf = case_iperf(cases, lab, l2, seed)
+                case_capture(cases, l2.keys, "aes128gcm", pings, iperf)
+                if not DEV:  # DEV-STANDIN
+                    case_bad_packets(cases, lab, l2, pings)
+                    case_fail_closed(cases, lab, l2)
+                case_stop(cases, l2)
 
-            l2.start("aes128cbc-sha256", seed)
-            pings = case_pings(cases, lab, l2, "aes128cbc-sha256")
-            case_capture(cases, l2.keys, "aes128cbc-sha256", pings)
-            case_stop(cases, l2)
-        except (LabError, KeyError) as e:
-            cases.check(False, "aborted: %s" % e)
-            cases.end("lab run", captures=())
-        print("lab: %.1f s" % (time.monotonic() - t0), flush=True)
+                l2.start("aes128cbc-sha256", seed)
+                pings = case_pings(cases, lab, l2, "aes128cbc-sha256")
+                case_capture(cases, l2.keys, "aes128cbc-sha256", pings)
+                case_stop(cases, l2)
+            except (LabError, KeyError) as e:
+                cases.check(False, "aborted: %s" % e)
+                cases.end("lab run", captures=())
+            print("lab: %.1f s" % (time.monotonic() - t0), flush=True)
+    except KeyboardInterrupt:
+        print("FAIL: interrupted; namespaces and processes removed", flush=True)
+        return 130
     return cases.finish("two_routers")
 
 
