@@ -128,8 +128,8 @@ std::optional<std::vector<uint8_t>> read_key(Args& a, dp::Transform t, bool auth
   std::string parts = auth ? std::to_string(info.auth_key_len) + "-byte HMAC key"
                            : std::to_string(info.cipher_key_len) + "-byte key";
   if (!auth && info.salt_len) parts += " + " + std::to_string(info.salt_len) + "-byte salt";
-  std::string expected = std::to_string(bytes * 2) + " hex digits (" + parts + ") for " +
-                         std::string(info.name);
+  std::string expected =
+      std::to_string(bytes * 2) + " hex digits (" + parts + ") for " + std::string(info.name);
   auto w = a.word(expected);
   if (!w) return std::nullopt;
   auto key = dp::parse_hex(*w);
@@ -177,8 +177,8 @@ bool read_sa_options(Args& a, ManualSa& sa) {
       case 2:
         if (a.accept("off")) {
           sa.replay_window = 0;
-        } else if (auto n = a.number(dp::kMinReplayWindow, dp::kMaxReplayWindow,
-                                     "packets, or off")) {
+        } else if (auto n =
+                       a.number(dp::kMinReplayWindow, dp::kMaxReplayWindow, "packets, or off")) {
           sa.replay_window = *n;
         }
         break;

@@ -93,13 +93,13 @@ TEST(ManualSa, GcmPairWithDefaults) {
 }
 
 TEST(ManualSa, CbcWithEveryOption) {
-  LoadResult r = must_load(tunnel(
-      " dataplane manual-sa inbound spi 4294967295 transform aes128cbc-sha256 key " +
-      std::string(kCbc128Key) + " udp-encap 4501 4502 replay-window 4096 esn auth-key " +
-      std::string(kSha256Key) + "\n" +
-      " dataplane manual-sa outbound spi 256 transform aes128cbc-sha256 key " +
-      std::string(kCbc128Key) + " auth-key " + std::string(kSha256Key) +
-      " replay-window off udp-encap\n"));
+  LoadResult r = must_load(
+      tunnel(" dataplane manual-sa inbound spi 4294967295 transform aes128cbc-sha256 key " +
+             std::string(kCbc128Key) + " udp-encap 4501 4502 replay-window 4096 esn auth-key " +
+             std::string(kSha256Key) + "\n" +
+             " dataplane manual-sa outbound spi 256 transform aes128cbc-sha256 key " +
+             std::string(kCbc128Key) + " auth-key " + std::string(kSha256Key) +
+             " replay-window off udp-encap\n"));
   ASSERT_TRUE(r.ok());
   const auto& sas = r.config->interface("Tunnel1")->manual_sas;
   ASSERT_EQ(sas.size(), 2u);
@@ -127,7 +127,8 @@ TEST(ManualSa, WarnsOncePerTunnel) {
   LoadResult r = must_load(tunnel(" dataplane manual-sa outbound spi 300" + sa +
                                   " dataplane manual-sa inbound spi 301" + sa +
                                   "interface Tunnel2\n"
-                                  " dataplane manual-sa inbound spi 302" + sa));
+                                  " dataplane manual-sa inbound spi 302" +
+                                  sa));
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(warnings(r.diagnostics),
             (std::vector<std::string>{
@@ -143,9 +144,9 @@ TEST(ManualSa, WarnsOncePerTunnel) {
 
 // 3DES is loaded as written and warned about, as in a transform-set.
 TEST(ManualSa, DeprecatedTransformWarns) {
-  LoadResult r = must_load(tunnel(
-      " dataplane manual-sa outbound spi 300 transform 3des-sha1 key " + std::string(48, 'a') +
-      " auth-key " + std::string(40, 'b') + "\n"));
+  LoadResult r =
+      must_load(tunnel(" dataplane manual-sa outbound spi 300 transform 3des-sha1 key " +
+                       std::string(48, 'a') + " auth-key " + std::string(40, 'b') + "\n"));
   ASSERT_TRUE(r.ok());
   const ManualSa& sa = r.config->interface("Tunnel1")->manual_sas.at(0);
   EXPECT_EQ(sa.transform, dp::Transform::kDes3CbcSha1);
@@ -164,7 +165,8 @@ TEST(ManualSa, ReenteredTunnelKeepsItsSas) {
   std::string sa = " transform aes256gcm key " + std::string(72, 'c') + "\n";
   LoadResult r = must_load(tunnel(" dataplane manual-sa outbound spi 300" + sa +
                                   "interface Tunnel1\n"
-                                  " dataplane manual-sa inbound spi 300" + sa));
+                                  " dataplane manual-sa inbound spi 300" +
+                                  sa));
   ASSERT_TRUE(r.ok());
   const auto& sas = r.config->interface("Tunnel1")->manual_sas;
   ASSERT_EQ(sas.size(), 2u);
@@ -176,8 +178,8 @@ TEST(ManualSa, GlobalDataplaneLineLeavesTheTunnel) {
   Parsed p = parse_only(
       "interface Tunnel1\n"
       " dataplane mbufs 2048\n"
-      " dataplane manual-sa outbound spi 300 transform aes128gcm key " + std::string(kGcm128Key) +
-      "\n");
+      " dataplane manual-sa outbound spi 300 transform aes128gcm key " +
+      std::string(kGcm128Key) + "\n");
   EXPECT_EQ(p.config.dataplane_mbufs, 2048u);
   EXPECT_EQ(errors(p.diagnostics),
             std::vector<std::string>{"t.cfg:3:12: error: unknown command; got 'manual-sa', "
