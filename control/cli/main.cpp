@@ -17,6 +17,10 @@ constexpr const char* kUsage =
     "                     ceiling (see `keyway bench --help`)\n"
     "  bench-sa [--json] ... SA install latency and 10,000-SA churn on a worker\n"
     "                     lcore with traffic (see `keyway bench-sa --help`)\n"
+    "  run -c CONFIG [-- EAL-ARGS]\n"
+    "                     the gateway daemon (see `keyway run --help`)\n"
+    "  ctl COMMAND...     ask a running daemon: show counters, show crypto ipsec sa,\n"
+    "                     clear crypto sa, ... (see `keyway ctl --help`)\n"
     "  check FILE...      load and validate configuration files\n"
     "  pki ...            lab CA, enrollment, import, CERTREQ and validation\n"
     "                     (see `keyway pki --help`)\n"
@@ -36,6 +40,8 @@ int main(int argc, char** argv) {
   if (!std::strcmp(cmd, "esp")) return keyway::cli::cmd_esp(argc - 1, argv + 1);
   if (!std::strcmp(cmd, "bench")) return keyway::cli::cmd_bench(argc - 1, argv + 1);
   if (!std::strcmp(cmd, "bench-sa")) return keyway::cli::cmd_bench_sa(argc - 1, argv + 1);
+  if (!std::strcmp(cmd, "run")) return keyway::cli::cmd_run(argc - 1, argv + 1);
+  if (!std::strcmp(cmd, "ctl")) return keyway::cli::cmd_ctl(argc - 1, argv + 1);
   if (!std::strcmp(cmd, "check")) return keyway::cli::cmd_check(argc - 1, argv + 1);
   if (!std::strcmp(cmd, "pki")) return keyway::cli::cmd_pki(argc - 1, argv + 1);
   if (!std::strcmp(cmd, "show")) return keyway::cli::cmd_show(argc - 1, argv + 1);

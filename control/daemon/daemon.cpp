@@ -1,0 +1,783 @@
+#include "control/daemon/daemon.h"
+
+#include <net/if.h>
+#include <poll.h>
+#include <rte_bus_vdev.h>
+#include <rte_cycles.h>
+#include <rte_eal.h>
+#include <rte_errno.h>
+#include <rte_ethdev.h>
+#include <rte_launch.h>
+#include <rte_lcore.h>
+#include <rte_log.h>
+#include <rte_mbuf.h>
+
+#include <atomic>
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <map>
+#include <memory>
+#include <sstream>
+
+#include "control/config/load.h"
+#include "control/daemon/ctl.h"
+#include "control/daemon/kernel.h"
+#include "control/daemon/plan.h"
+#include "dataplane/eal/eal.h"
+#include "dataplane/esp/esp.h"
+#include "dataplane/esp/sa.h"
+#include "dataplane/runtime/route_table.h"
+#include "dataplane/runtime/sa_control.h"
+#include "dataplane/runtime/worker.h"
+
+namespace keyway::daemon {
+namespace {
+
+volatile std::sig_atomic_t g_signal = 0;
+void on_signal(int sig) { g_signal = sig; }
+
+void log(const std::string& line) {
+  std::printf("keyway: %s\n", line.c_str());
+  std::fflush(stdout);
+}
+
+// The kernel name of an interface's TAP: "kw-" and the IOS abbreviation,
+// Ethernet0/0 -> kw-Et0-0, Tunnel1 -> kw-Tu1 (at most 15 characters).
+std::string tap_name(const std::string& interface) {
+  std::string s = "kw-";
+  size_t digit = interface.find_first_of("0123456789");
+  s += interface.substr(0, std::min<size_t>(2, digit));
+  for (size_t i = digit == std::string::npos ? interface.size() : digit; i < interface.size(); ++i)
+    s += interface[i] == '/' ? '-' : interface[i] == '.' ? '_' : interface[i];
+  return s.substr(0, 15);
+}
+
+std::array<uint8_t, 6> mac_of(uint16_t port) {
+  rte_ether_addr a{};
+  rte_eth_macaddr_get(port, &a);
+  std::array<uint8_t, 6> m{};
+  std::copy(a.addr_bytes, a.addr_bytes + 6, m.begin());
+  return m;
+}
+
+std::string json_escape(const std::string& s) {
+  std::string o;
+  for (char c : s) {
+    if (c == '"' || c == '\\') o += '\\';
+    o += c;
+  }
+  return o;
+}
+
+// One interface the data plane serves, as the daemon tracks it.
+struct Iface {
+  std::string name;
+  std::string tap;      // kernel interface name
+  uint16_t tap_port = 0;
+  uint16_t port = 0;    // physical ethdev (Ethernet interfaces)
+  bool physical = false;
+};
+
+struct TunnelRt {
+  TunnelPlan plan;
+  bool has_manual = false;
+  bool up = false;  // manual SAs installed
+  uint32_t in_spi = 0, out_spi = 0;
+  std::string transform;
+};
+
+class Daemon {
+ public:
+  explicit Daemon(RunOptions o) : opt_(std::move(o)) {}
+  ~Daemon() { teardown(); }
+  int start();
+  void loop();
+  void print_final_counters();
+
+ private:
+  bool fail(const std::string& what) {
+    log("error: " + what);
+    return false;
+  }
+  bool load_plan();
+  bool setup_pool();
+  bool add_tap(const std::string& interface, const std::array<uint8_t, 6>& mac, Iface* out);
+  bool setup_port(uint16_t port, uint16_t rxd, uint16_t txd, uint16_t mtu, const std::string& what);
+  bool quiet_kernel_side(uint16_t port, const std::string& interface);
+  bool setup_interfaces();
+  bool setup_kernel();
+  bool setup_routes();
+  bool start_workers();
+  bool install_manual_sas();
+  void wait_applied();
+  void poll_events();
+  void learn_neighbors();
+  void probe(uint16_t port, uint32_t ip);
+  const Iface* iface(const std::string& name) const;
+  CtlResponse handle(const std::string& request);
+  std::string counters_json();
+  std::string counters_text();
+  std::string ipsec_sa(bool json);
+  std::string routes_text();
+  std::string arp_text();
+  void clear_sas();
+  void teardown();
+
+  RunOptions opt_;
+  Plan plan_;
+  std::string hostname_;
+  rte_mempool* pool_ = nullptr;
+  std::vector<Iface> ifaces_;
+  std::vector<uint16_t> started_;
+  std::vector<std::string> vdevs_;
+  std::unique_ptr<dp::RouteTable> routes_;
+  std::unique_ptr<dp::NeighborTable> neighbors_;
+  dp::PortMap ports_;
+  std::unique_ptr<dp::SaControl> sa_control_;
+  std::vector<std::unique_ptr<dp::WorkerCtx>> workers_;
+  std::vector<dp::WorkerLaunch> launches_;
+  std::vector<unsigned> worker_lcores_;
+  std::atomic<bool> stop_{false};
+  bool launched_ = false;
+  std::unique_ptr<dp::EspCtx> keys_;  // the control thread's IMB_MGR, for key expansion
+  std::vector<TunnelRt> tunnels_;
+  std::map<std::pair<uint16_t, uint32_t>, std::array<uint8_t, 6>> learned_;
+  CtlServer ctl_;
+  uint64_t events_seen_ = 0;
+};
+
+bool Daemon::load_plan() {
+  config::LoadResult r = config::load_file(opt_.config_path);
+  for (const config::Diagnostic& d : r.diagnostics.all())
+    std::printf("%s\n", r.diagnostics.format(d).c_str());
+  if (!r.ok()) return fail("configuration " + opt_.config_path + " rejected");
+  std::vector<config::Diagnostic> diags;
+  std::optional<Plan> plan = make_plan(*r.config, &diags);
+  for (const config::Diagnostic& d : diags) std::printf("%s\n", r.diagnostics.format(d).c_str());
+  if (!plan) return fail("configuration " + opt_.config_path + " cannot run");
+  if (plan->ports.empty())
+    return fail("no `dataplane port INTERFACE DEVICE` line: nothing to forward on");
+  plan_ = std::move(*plan);
+  hostname_ = r.config->hostname;
+  return true;
+}
+
+bool Daemon::setup_pool() {
+  uint16_t mtu = 1500;
+  for (const PortPlan& p : plan_.ports) mtu = std::max(mtu, p.mtu);
+  // Frame, the ESP overhead the engine may add (outer IPv4, UDP, ESP
+  // header, IV, padding, ICV: < 100 bytes), and the headroom.
+  const unsigned room = RTE_PKTMBUF_HEADROOM + mtu + 14 + 128;
+  std::string err;
+  pool_ = dp::make_pktmbuf_pool("keyway_pool", plan_.mbufs, &err, std::max(room, 2048u + 128u));
+  return pool_ ? true : fail(err);
+}
+
+bool Daemon::add_tap(const std::string& interface, const std::array<uint8_t, 6>& mac, Iface* out) {
+  const std::string vdev = "net_tap_kw" + std::to_string(vdevs_.size());
+  out->tap = tap_name(interface);
+  const std::string args = "iface=" + out->tap + ",mac=" + format_mac(mac);
+  // net_tap reports at error level that it cannot add the multiq qdisc
+  // its rte_flow support wants (sch_multiq is not in every kernel); keyway
+  // uses no rte_flow, so those lines would only mislead. Failure to create
+  // the TAP is reported below.
+  const int level = rte_log_get_level(rte_log_register("pmd.net.tap"));
+  rte_log_set_level_pattern("pmd.net.tap*", RTE_LOG_EMERG);
+  const int rc = rte_vdev_init(vdev.c_str(), args.c_str());
+  rte_log_set_level_pattern("pmd.net.tap*", level > 0 ? static_cast<uint32_t>(level) : RTE_LOG_WARNING);
+  if (rc != 0)
+    return fail("cannot create TAP " + out->tap + " for " + interface + " (" + vdev + "," + args +
+                "): is /dev/net/tun there, and are we root?");
+  vdevs_.push_back(vdev);
+  if (rte_eth_dev_get_port_by_name(vdev.c_str(), &out->tap_port) != 0)
+    return fail("TAP " + vdev + " has no port");
+  return true;
+}
+
+bool Daemon::setup_port(uint16_t port, uint16_t rxd, uint16_t txd, uint16_t mtu, const std::string& what) {
+  // One rx and one tx queue per worker.
+  const uint16_t queues = static_cast<uint16_t>(worker_lcores_.size());
+  rte_eth_conf conf{};
+  rte_eth_dev_info info{};
+  if (rte_eth_dev_info_get(port, &info) != 0) return fail("port " + std::to_string(port) + ": no device info");
+  if (queues > 1 && info.flow_type_rss_offloads) {
+    conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
+    conf.rx_adv_conf.rss_conf.rss_hf = info.flow_type_rss_offloads & RTE_ETH_RSS_IP;
+  }
+  int rc = rte_eth_dev_configure(port, queues, queues, &conf);
+  if (rc != 0) return fail("port " + std::to_string(port) + ": configure: " + rte_strerror(-rc));
+  if (mtu && rte_eth_dev_set_mtu(port, mtu) != 0)
+    log("warning: " + what + ": the device refused MTU " + std::to_string(mtu) + "; using its own");
+  rte_eth_dev_adjust_nb_rx_tx_desc(port, &rxd, &txd);
+  const int socket = rte_eth_dev_socket_id(port);
+  const unsigned sock = socket < 0 ? 0u : static_cast<unsigned>(socket);
+  for (uint16_t q = 0; q < queues; ++q) {
+    if ((rc = rte_eth_rx_queue_setup(port, q, rxd, sock, nullptr, pool_)) != 0 ||
+        (rc = rte_eth_tx_queue_setup(port, q, txd, sock, nullptr)) != 0)
+      return fail("port " + std::to_string(port) + ": queue setup: " + rte_strerror(-rc));
+  }
+  if ((rc = rte_eth_dev_start(port)) != 0)
+    return fail("port " + std::to_string(port) + ": start: " + rte_strerror(-rc));
+  started_.push_back(port);
+  return true;
+}
+
+bool Daemon::setup_interfaces() {
+  std::string err;
+  for (const PortPlan& p : plan_.ports) {
+    Iface f;
+    f.name = p.interface;
+    f.physical = true;
+    if (rte_eth_dev_get_port_by_name(p.device.c_str(), &f.port) != 0) {
+      std::string have;
+      uint16_t id;
+      RTE_ETH_FOREACH_DEV(id) {
+        char name[RTE_ETH_NAME_MAX_LEN];
+        if (rte_eth_dev_get_name_by_port(id, name) == 0) have += std::string(have.empty() ? "" : ", ") + name;
+      }
+      return fail("dataplane port " + p.interface + ": no DPDK device '" + p.device +
+                  "' (devices: " + (have.empty() ? "none; add --vdev or -a EAL arguments" : have) + ")");
+    }
+    if (f.port >= dp::kMaxPorts) return fail("port id beyond " + std::to_string(dp::kMaxPorts));
+    const auto mac = mac_of(f.port);
+    if (!add_tap(p.interface, mac, &f)) return false;
+    if (f.tap_port >= dp::kMaxPorts) return fail("port id beyond " + std::to_string(dp::kMaxPorts));
+    if (!setup_port(f.port, p.rx_desc, p.tx_desc, p.mtu, p.interface) ||
+        !setup_port(f.tap_port, 256, 256, 0, f.tap))
+      return false;
+    if (!quiet_kernel_side(f.port, p.interface)) return false;
+    ports_.port[f.port] = dp::PortRole{dp::PortRole::Kind::kPhys, f.tap_port, mac};
+    ports_.port[f.tap_port] = dp::PortRole{dp::PortRole::Kind::kPortTap, f.port, mac};
+    log(p.interface + " is " + p.device + " (port " + std::to_string(f.port) + ", " +
+        format_mac(mac) + "), kernel side " + f.tap);
+    ifaces_.push_back(f);
+  }
+  // Tunnels and loopbacks exist for the kernel only as TAPs without ARP.
+  std::vector<std::string> local;
+  for (const TunnelPlan& t : plan_.tunnels) local.push_back(t.interface);
+  for (const LoopbackPlan& l : plan_.loopbacks) local.push_back(l.interface);
+  for (size_t i = 0; i < local.size(); ++i) {
+    Iface f;
+    f.name = local[i];
+    const std::array<uint8_t, 6> mac{0x02, 0x6b, 0x77, 0x00, static_cast<uint8_t>(i >> 8),
+                                     static_cast<uint8_t>(i)};
+    if (!add_tap(f.name, mac, &f)) return false;
+    if (f.tap_port >= dp::kMaxPorts) return fail("port id beyond " + std::to_string(dp::kMaxPorts));
+    if (!setup_port(f.tap_port, 256, 256, 0, f.tap)) return false;
+    ports_.port[f.tap_port] = dp::PortRole{dp::PortRole::Kind::kLocalTap, f.tap_port, mac};
+    ifaces_.push_back(f);
+  }
+  return true;
+}
+
+// A port that is a kernel interface read through a socket (net_af_packet
+// on a veth) is still seen by the kernel's own IPv4 stack, which would
+// answer ARP and pings for the router's addresses a second time (Linux
+// accepts packets for any local address on any interface). The TAP is
+// the kernel's only way in: on the port's own interface, strict
+// reverse-path filtering drops IPv4 (the way back is the TAP), ARP is
+// never answered, and IPv6 is off.
+bool Daemon::quiet_kernel_side(uint16_t port, const std::string& interface) {
+  rte_eth_dev_info info{};
+  char name[IF_NAMESIZE] = {};
+  if (rte_eth_dev_info_get(port, &info) != 0 || info.if_index == 0 ||
+      !if_indextoname(info.if_index, name))
+    return true;  // not a kernel interface (a NIC bound to a DPDK driver, a pcap file, ...)
+  std::string err, ignored;
+  write_sysctl(std::string("net/ipv6/conf/") + name + "/disable_ipv6", "1", &ignored);
+  if (!write_sysctl(std::string("net/ipv4/conf/") + name + "/rp_filter", "1", &err) ||
+      !write_sysctl(std::string("net/ipv4/conf/") + name + "/arp_ignore", "8", &err))
+    return fail(interface + ": " + err);
+  log(interface + ": kernel interface " + name + " left to the data plane (rp_filter 1, arp_ignore 8, no IPv6)");
+  return true;
+}
+
+const Iface* Daemon::iface(const std::string& name) const {
+  for (const Iface& f : ifaces_)
+    if (f.name == name) return &f;
+  return nullptr;
+}
+
+bool Daemon::setup_kernel() {
+  std::string err;
+  for (const PortPlan& p : plan_.ports)
+    if (!configure_tap(iface(p.interface)->tap, p.address, p.prefix_len, p.mtu, true, &err))
+      return fail(err);
+  for (const TunnelPlan& t : plan_.tunnels) {
+    // ESP tunnel overhead: the kernel's own packets into the tunnel must
+    // fit the outer MTU once encrypted (73 bytes for AES-CBC worst case).
+    if (!configure_tap(iface(t.interface)->tap, t.address, t.prefix_len, 1400, false, &err))
+      return fail(err);
+  }
+  for (const LoopbackPlan& l : plan_.loopbacks)
+    if (!configure_tap(iface(l.interface)->tap, l.address, l.prefix_len, 1500, false, &err))
+      return fail(err);
+  // The kernel needs the static routes too, for what it originates
+  // (ping replies, IKE): through the TAP of the route's interface.
+  for (const RoutePlan& r : plan_.routes) {
+    if (r.source != RoutePlan::Source::kStatic) continue;
+    const std::string prefix = dp::format_ipv4(r.prefix) + "/" + std::to_string(r.prefix_len);
+    std::vector<std::string> args{"route", "replace"};
+    if (r.kind == RouteKind::kDrop) {
+      args.insert(args.end(), {"blackhole", prefix});
+    } else {
+      const Iface* f = iface(r.interface);
+      if (!f) continue;
+      args.push_back(prefix);
+      if (r.kind == RouteKind::kPort && r.gateway) args.insert(args.end(), {"via", dp::format_ipv4(r.gateway)});
+      args.insert(args.end(), {"dev", f->tap});
+    }
+    if (!run_ip(args, &err)) return fail(err);
+  }
+  return true;
+}
+
+bool Daemon::setup_routes() {
+  std::string err;
+  routes_ = dp::RouteTable::create("keyway_fib", static_cast<uint32_t>(plan_.routes.size() + 64), &err);
+  neighbors_ = dp::NeighborTable::create("keyway_neigh", 4096, &err);
+  if (!routes_ || !neighbors_) return fail(err);
+  for (const RoutePlan& r : plan_.routes) {
+    dp::NextHop nh;
+    const Iface* f = iface(r.interface);
+    switch (r.kind) {
+      case RouteKind::kDrop:
+        break;
+      case RouteKind::kPort:
+        if (!f || !f->physical) continue;
+        nh.kind = dp::NextHop::Kind::kPort;
+        nh.port = f->port;
+        nh.gateway = r.gateway;
+        break;
+      case RouteKind::kTunnel:
+        nh.kind = dp::NextHop::Kind::kTunnel;
+        for (const TunnelRt& t : tunnels_)
+          if (t.plan.interface == r.interface) nh.tunnel = t.plan.id;
+        if (nh.tunnel == dp::kNoTunnel) continue;
+        break;
+      case RouteKind::kLocal:
+        if (!f) continue;
+        nh.kind = dp::NextHop::Kind::kLocal;
+        nh.port = f->tap_port;
+        break;
+    }
+    if (!routes_->add(r.prefix, r.prefix_len, nh, &err)) return fail(err);
+  }
+  return true;
+}
+
+bool Daemon::start_workers() {
+  std::string err;
+  sa_control_ = dp::SaControl::create(static_cast<unsigned>(worker_lcores_.size()), dp::RingSizes{}, &err);
+  if (!sa_control_) return fail(err);
+  for (size_t w = 0; w < worker_lcores_.size(); ++w) {
+    dp::WorkerConfig wc;
+    wc.id = static_cast<uint16_t>(w);
+    for (const Iface& f : ifaces_) {
+      if (f.physical) wc.rx.push_back({f.port, static_cast<uint16_t>(w)});
+      wc.rx.push_back({f.tap_port, static_cast<uint16_t>(w)});
+    }
+    wc.max_tunnels = static_cast<uint32_t>(std::max<size_t>(plan_.tunnels.size(), 1));
+    wc.router = dp::RouterTables{routes_.get(), neighbors_.get(), &ports_};
+    wc.tx_queue = static_cast<uint16_t>(w);
+    wc.idle_sleep_us = opt_.idle_sleep_us;
+    auto worker = dp::WorkerCtx::create(wc, sa_control_->rings(static_cast<unsigned>(w)), &err);
+    if (!worker) return fail(err);
+    workers_.push_back(std::move(worker));
+  }
+  launches_.resize(workers_.size());
+  for (size_t w = 0; w < workers_.size(); ++w) {
+    launches_[w] = dp::WorkerLaunch{workers_[w].get(), &stop_};
+    if (rte_eal_remote_launch(dp::worker_lcore_main, &launches_[w], worker_lcores_[w]) != 0)
+      return fail("cannot launch the worker on lcore " + std::to_string(worker_lcores_[w]));
+  }
+  launched_ = true;
+  return true;
+}
+
+bool Daemon::install_manual_sas() {
+  std::string err;
+  keys_ = dp::EspCtx::create(&err);
+  if (!keys_) return fail(err);
+  for (TunnelRt& t : tunnels_) {
+    if (!t.has_manual) continue;
+    std::unique_ptr<dp::Sa> in, out;
+    for (const ManualSaPlan& m : t.plan.manual_sas) {
+      auto sa = dp::Sa::create(m.spec, m.dir, keys_->mgr, &err);
+      if (!sa) return fail(t.plan.interface + ": manual SA " + std::to_string(m.spec.spi) + ": " + err);
+      (m.dir == dp::Direction::kInbound ? in : out) = std::move(sa);
+    }
+    if (!in || !out) return fail(t.plan.interface + ": manual SAs need one inbound and one outbound");
+    t.in_spi = in->spi();
+    t.out_spi = out->spi();
+    t.transform = std::string(in->info().name);
+    // One worker (checked at start): its outbound SA owns the sequence numbers.
+    if (!sa_control_->rekey(0, t.plan.id, std::move(in), std::move(out)))
+      return fail(t.plan.interface + ": cannot install the manual SAs");
+    t.up = true;
+  }
+  return true;
+}
+
+void Daemon::wait_applied() {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  for (;;) {
+    sa_control_->poll(nullptr);
+    bool all = true;
+    for (size_t w = 0; w < workers_.size(); ++w)
+      all = all && sa_control_->queued(static_cast<unsigned>(w)) == 0 &&
+            workers_[w]->msgs_applied() >= sa_control_->sent(static_cast<unsigned>(w));
+    if (all || std::chrono::steady_clock::now() > deadline) return;
+    rte_delay_us_sleep(100);
+  }
+}
+
+int Daemon::start() {
+  if (!load_plan()) return 2;
+  std::string err;
+  if (!dp::eal_init(opt_.eal_args, &err)) {
+    log("error: " + err);
+    return 2;
+  }
+  unsigned lcore;
+  RTE_LCORE_FOREACH_WORKER(lcore) worker_lcores_.push_back(lcore);
+  if (worker_lcores_.empty()) {
+    log("error: no worker lcore: give EAL at least two (e.g. -l 0,1); the main lcore runs the control thread");
+    return 2;
+  }
+  if (worker_lcores_.size() > 1) {
+    // Each worker would need its own outbound SA (its own sequence
+    // numbers); one SA shared by two workers would repeat GCM nonces.
+    log("error: keyway run drives one worker lcore for now; got " +
+        std::to_string(worker_lcores_.size()) + " (use -l MAIN,WORKER)");
+    return 2;
+  }
+  for (const TunnelPlan& t : plan_.tunnels)
+    tunnels_.push_back(TunnelRt{t, !t.manual_sas.empty(), false, 0, 0, ""});
+  if (!setup_pool()) return 2;
+  if (!setup_interfaces() || !setup_kernel() || !setup_routes() || !start_workers() ||
+      !install_manual_sas())
+    return 2;
+  wait_applied();
+  const std::string ctl = opt_.ctl_path.empty()
+                              ? std::string(kDefaultCtlDir) + "/" + hostname_ + ".sock"
+                              : opt_.ctl_path;
+  if (!ctl_.open(ctl, &err)) {
+    log("error: " + err);
+    return 2;
+  }
+  // Resolve the next hops we already know we need.
+  for (const TunnelRt& t : tunnels_) {
+    const dp::NextHop& nh = routes_->lookup(t.plan.destination);
+    if (t.plan.destination && nh.kind == dp::NextHop::Kind::kPort)
+      probe(nh.port, nh.gateway ? nh.gateway : t.plan.destination);
+  }
+  for (const RoutePlan& r : plan_.routes)
+    if (r.kind == RouteKind::kPort && r.gateway) {
+      const Iface* f = iface(r.interface);
+      if (f) probe(f->port, r.gateway);
+    }
+  log("control socket " + ctl);
+  log("ready");
+  return 0;
+}
+
+void Daemon::probe(uint16_t port, uint32_t ip) {
+  const dp::PortRole& role = ports_.port[port];
+  if (role.kind != dp::PortRole::Kind::kPhys) return;
+  for (const Iface& f : ifaces_) {
+    if (!f.physical || f.port != port) continue;
+    std::string err;
+    if (!probe_neighbor(f.tap, ip, &err)) log("warning: " + err);
+  }
+}
+
+void Daemon::learn_neighbors() {
+  for (const KernelNeighbor& n : read_arp_table()) {
+    for (const Iface& f : ifaces_) {
+      if (!f.physical || f.tap != n.ifname) continue;
+      auto& known = learned_[{f.port, n.ip}];
+      if (known == n.mac) continue;
+      if (!neighbors_->set(f.port, n.ip, n.mac.data())) {
+        log("warning: neighbour table full; " + dp::format_ipv4(n.ip) + " not learned");
+        continue;
+      }
+      known = n.mac;
+      log("neighbour " + dp::format_ipv4(n.ip) + " is " + format_mac(n.mac) + " on " + f.name);
+    }
+  }
+}
+
+void Daemon::poll_events() {
+  std::vector<dp::Event> events;
+  sa_control_->poll(&events);
+  for (const dp::Event& ev : events) {
+    ++events_seen_;
+    switch (ev.type) {
+      case dp::EventType::kNeedsNeighbor:
+        probe(static_cast<uint16_t>(ev.tunnel), ev.spi);
+        break;
+      case dp::EventType::kNeedsSa: {
+        const std::string name = ev.tunnel < tunnels_.size() ? tunnels_[ev.tunnel].plan.interface : "?";
+        log(name + ": traffic but no SA (" + std::to_string(ev.packets) + " packets dropped)");
+        break;
+      }
+      case dp::EventType::kSoftExpired:
+      case dp::EventType::kHardExpired:
+        log(std::string(dp::event_name(ev.type)) + " SA " + std::to_string(ev.spi) + " after " +
+            std::to_string(ev.packets) + " packets; manual SAs are not rekeyed");
+        break;
+    }
+  }
+}
+
+void Daemon::loop() {
+  auto last_arp = std::chrono::steady_clock::now() - std::chrono::seconds(1);
+  while (!g_signal) {
+    pollfd p{ctl_.fd(), POLLIN, 0};
+    const int r = poll(&p, 1, 5);
+    if (r > 0 && (p.revents & POLLIN))
+      ctl_.serve_one([this](const std::string& req) { return handle(req); });
+    poll_events();
+    const auto now = std::chrono::steady_clock::now();
+    if (now - last_arp >= std::chrono::milliseconds(50)) {
+      learn_neighbors();
+      last_arp = now;
+    }
+  }
+  log(std::string("stopping (") + (g_signal == SIGINT ? "SIGINT" : "SIGTERM") + ")");
+}
+
+void Daemon::clear_sas() {
+  for (TunnelRt& t : tunnels_) {
+    if (!t.up) continue;
+    sa_control_->delete_outbound(0, t.plan.id);
+    sa_control_->delete_inbound(0, t.in_spi);
+    t.up = false;
+    log(t.plan.interface + ": SAs cleared (outbound SPI " + std::to_string(t.out_spi) + ", inbound " +
+        std::to_string(t.in_spi) + ")");
+  }
+  wait_applied();
+}
+
+std::string Daemon::counters_json() {
+  std::ostringstream o;
+  o << "{\"ports\": {";
+  bool first = true;
+  for (const Iface& f : ifaces_) {
+    if (!f.physical) continue;
+    rte_eth_stats s{};
+    rte_eth_stats_get(f.port, &s);
+    o << (first ? "" : ", ") << "\"" << json_escape(f.name) << "\": {\"rx\": " << s.ipackets
+      << ", \"tx\": " << s.opackets << ", \"rx_bytes\": " << s.ibytes << ", \"tx_bytes\": "
+      << s.obytes << ", \"rx_missed\": " << s.imissed << ", \"rx_errors\": " << s.ierrors
+      << ", \"tx_errors\": " << s.oerrors << "}";
+    first = false;
+  }
+  o << "}, \"worker\": {";
+  for (size_t i = 0; i < dp::kNumWorkerCounters; ++i) {
+    uint64_t v = 0;
+    for (auto& w : workers_) v += w->counters().v[i].get();
+    o << (i ? ", " : "") << "\"" << dp::kWorkerCounterNames[i] << "\": " << v;
+  }
+  o << "}, \"esp\": {";
+  for (size_t i = 0; i < dp::kNumEspCounters; ++i) {
+    uint64_t v = 0;
+    for (auto& w : workers_) v += w->esp_counter(static_cast<dp::EspCounter>(i));
+    o << (i ? ", " : "") << "\"" << dp::kEspCounterNames[i] << "\": " << v;
+  }
+  o << "}, \"tunnels\": {";
+  for (size_t t = 0; t < tunnels_.size(); ++t) {
+    uint64_t op = 0, ob = 0, ip = 0, ib = 0, ns = 0;
+    for (auto& w : workers_) {
+      const dp::TunnelCounters* c = w->tunnel_counters(tunnels_[t].plan.id);
+      if (!c) continue;
+      op += c->out_packets.get(), ob += c->out_bytes.get(), ip += c->in_packets.get();
+      ib += c->in_bytes.get(), ns += c->no_sa.get();
+    }
+    o << (t ? ", " : "") << "\"" << json_escape(tunnels_[t].plan.interface) << "\": {\"out_packets\": "
+      << op << ", \"out_bytes\": " << ob << ", \"in_packets\": " << ip << ", \"in_bytes\": " << ib
+      << ", \"no_sa\": " << ns << "}";
+  }
+  o << "}}\n";
+  return o.str();
+}
+
+std::string Daemon::counters_text() {
+  std::ostringstream o;
+  for (const Iface& f : ifaces_) {
+    if (!f.physical) continue;
+    rte_eth_stats s{};
+    rte_eth_stats_get(f.port, &s);
+    o << f.name << ": rx " << s.ipackets << " packets " << s.ibytes << " bytes, tx " << s.opackets
+      << " packets " << s.obytes << " bytes, rx missed " << s.imissed << "\n";
+  }
+  o << "worker:";
+  for (size_t i = 0; i < dp::kNumWorkerCounters; ++i) {
+    uint64_t v = 0;
+    for (auto& w : workers_) v += w->counters().v[i].get();
+    if (v) o << " " << dp::kWorkerCounterNames[i] << " " << v;
+  }
+  o << "\nesp:";
+  for (size_t i = 0; i < dp::kNumEspCounters; ++i) {
+    uint64_t v = 0;
+    for (auto& w : workers_) v += w->esp_counter(static_cast<dp::EspCounter>(i));
+    if (v) o << " " << dp::kEspCounterNames[i] << " " << v;
+  }
+  o << "\n";
+  for (const TunnelRt& t : tunnels_) {
+    uint64_t op = 0, ip = 0, ns = 0;
+    for (auto& w : workers_) {
+      const dp::TunnelCounters* c = w->tunnel_counters(t.plan.id);
+      if (c) op += c->out_packets.get(), ip += c->in_packets.get(), ns += c->no_sa.get();
+    }
+    o << t.plan.interface << ": encaps " << op << ", decaps " << ip << ", dropped without SA " << ns
+      << "\n";
+  }
+  return o.str();
+}
+
+std::string spi_hex(uint32_t spi) {
+  char s[16];
+  std::snprintf(s, sizeof s, "0x%08X", spi);
+  return s;
+}
+
+std::string Daemon::ipsec_sa(bool json) {
+  std::ostringstream o;
+  if (json) o << "{\"tunnels\": [";
+  for (size_t i = 0; i < tunnels_.size(); ++i) {
+    const TunnelRt& t = tunnels_[i];
+    uint64_t op = 0, ob = 0, ip = 0, ib = 0;
+    for (auto& w : workers_) {
+      const dp::TunnelCounters* c = w->tunnel_counters(t.plan.id);
+      if (c) op += c->out_packets.get(), ob += c->out_bytes.get(), ip += c->in_packets.get(), ib += c->in_bytes.get();
+    }
+    const std::string local = dp::format_ipv4(t.plan.source), peer = dp::format_ipv4(t.plan.destination);
+    if (json) {
+      o << (i ? ", " : "") << "{\"interface\": \"" << json_escape(t.plan.interface) << "\", \"local\": \""
+        << local << "\", \"peer\": \"" << peer << "\", \"keying\": \""
+        << (t.has_manual ? "manual" : "none") << "\", \"inbound\": [";
+      if (t.up)
+        o << "{\"spi\": \"" << spi_hex(t.in_spi) << "\", \"transform\": \"" << t.transform
+          << "\", \"packets\": " << ip << ", \"bytes\": " << ib << "}";
+      o << "], \"outbound\": [";
+      if (t.up)
+        o << "{\"spi\": \"" << spi_hex(t.out_spi) << "\", \"transform\": \"" << t.transform
+          << "\", \"packets\": " << op << ", \"bytes\": " << ob << "}";
+      o << "]}";
+    } else {
+      // The shape of IOS `show crypto ipsec sa`, for what keyway has.
+      o << "interface: " << t.plan.interface << "\n"
+        << "    Crypto map tag: " << t.plan.interface << "-head-0, local addr " << local << "\n\n"
+        << "   current_peer " << peer << " port 500\n"
+        << "    #pkts encaps: " << op << ", #pkts encrypt: " << op << "\n"
+        << "    #pkts decaps: " << ip << ", #pkts decrypt: " << ip << "\n\n"
+        << "     local crypto endpt.: " << local << ", remote crypto endpt.: " << peer << "\n"
+        << "     current outbound spi: " << (t.up ? spi_hex(t.out_spi) : "0x0") << "\n\n";
+      if (t.up) {
+        o << "     inbound esp sas:\n      spi: " << spi_hex(t.in_spi) << "\n        transform: "
+          << t.transform << " ,\n        in use settings ={Tunnel, }\n        keying: manual (lab only)\n\n"
+          << "     outbound esp sas:\n      spi: " << spi_hex(t.out_spi) << "\n        transform: "
+          << t.transform << " ,\n        in use settings ={Tunnel, }\n        keying: manual (lab only)\n\n";
+      }
+    }
+  }
+  if (json) o << "]}\n";
+  return o.str();
+}
+
+std::string Daemon::routes_text() {
+  std::ostringstream o;
+  for (const RoutePlan& r : plan_.routes) {
+    const char code = r.source == RoutePlan::Source::kConnected ? 'C'
+                      : r.source == RoutePlan::Source::kLocal   ? 'L'
+                                                                : 'S';
+    o << code << "     " << dp::format_ipv4(r.prefix) << "/" << int{r.prefix_len};
+    if (r.kind == RouteKind::kDrop) o << " is directly connected, Null0";
+    else if (r.gateway) o << " via " << dp::format_ipv4(r.gateway) << ", " << r.interface;
+    else o << " is directly connected, " << r.interface;
+    o << "\n";
+  }
+  return o.str();
+}
+
+std::string Daemon::arp_text() {
+  std::ostringstream o;
+  o << "Protocol  Address          Hardware Addr       Interface\n";
+  for (const auto& [key, mac] : learned_) {
+    std::string name = "?";
+    for (const Iface& f : ifaces_)
+      if (f.physical && f.port == key.first) name = f.name;
+    char line[128];
+    std::snprintf(line, sizeof line, "Internet  %-16s %-19s %s\n", dp::format_ipv4(key.second).c_str(),
+                  format_mac(mac).c_str(), name.c_str());
+    o << line;
+  }
+  return o.str();
+}
+
+CtlResponse Daemon::handle(const std::string& request) {
+  std::istringstream in(request);
+  std::vector<std::string> w;
+  for (std::string s; in >> s;) w.push_back(s);
+  bool json = false;
+  if (!w.empty() && w.back() == "--json") {
+    json = true;
+    w.pop_back();
+  }
+  auto is = [&](std::initializer_list<const char*> words) {
+    if (w.size() != words.size()) return false;
+    size_t i = 0;
+    for (const char* x : words)
+      if (w[i++] != x) return false;
+    return true;
+  };
+  if (is({"show", "counters"})) return {true, json ? counters_json() : counters_text()};
+  if (is({"show", "crypto", "ipsec", "sa"})) return {true, ipsec_sa(json)};
+  if (is({"show", "ip", "route"})) return {true, routes_text()};
+  if (is({"show", "arp"})) return {true, arp_text()};
+  if (is({"clear", "crypto", "sa"})) {
+    clear_sas();
+    return {true, json ? "{}\n" : ""};
+  }
+  return {false, "unknown command '" + request +
+                     "'; known: show counters, show crypto ipsec sa, show ip route, show arp, "
+                     "clear crypto sa (each 'show' takes --json where noted in `keyway ctl --help`)\n"};
+}
+
+void Daemon::print_final_counters() { std::fputs(counters_text().c_str(), stdout); }
+
+void Daemon::teardown() {
+  if (launched_) {
+    stop_.store(true, std::memory_order_release);
+    rte_eal_mp_wait_lcore();
+    launched_ = false;
+    for (size_t w = 0; w < workers_.size(); ++w)
+      sa_control_->reclaim(static_cast<unsigned>(w), *workers_[w]);
+  }
+  for (uint16_t p : started_) {
+    rte_eth_dev_stop(p);
+    rte_eth_dev_close(p);
+  }
+  started_.clear();
+  for (const std::string& v : vdevs_) rte_vdev_uninit(v.c_str());
+  vdevs_.clear();
+}
+
+}  // namespace
+
+int run(const RunOptions& options) {
+  std::signal(SIGINT, on_signal);
+  std::signal(SIGTERM, on_signal);
+  std::signal(SIGPIPE, SIG_IGN);
+  Daemon d(options);
+  const int rc = d.start();
+  if (rc != 0) return rc;
+  d.loop();
+  d.print_final_counters();
+  return 0;
+}
+
+}  // namespace keyway::daemon
