@@ -85,6 +85,8 @@ struct TunnelRt {
   bool up = false;  // manual SAs installed
   uint32_t in_spi = 0, out_spi = 0;
   std::string transform;
+  std::chrono::steady_clock::time_point no_sa_logged{};
+  uint64_t no_sa_pending = 0;
 };
 
 class Daemon {
@@ -454,7 +456,7 @@ int Daemon::start() {
     return 2;
   }
   for (const TunnelPlan& t : plan_.tunnels)
-    tunnels_.push_back(TunnelRt{t, !t.manual_sas.empty(), false, 0, 0, ""});
+    tunnels_.push_back(TunnelRt{t, !t.manual_sas.empty(), false, 0, 0, "", {}, 0});
   if (!setup_pool()) return 2;
   if (!setup_interfaces() || !setup_kernel() || !setup_routes() || !start_workers() ||
       !install_manual_sas())
@@ -519,8 +521,18 @@ void Daemon::poll_events() {
         probe(static_cast<uint16_t>(ev.tunnel), ev.spi);
         break;
       case dp::EventType::kNeedsSa: {
-        const std::string name = ev.tunnel < tunnels_.size() ? tunnels_[ev.tunnel].plan.interface : "?";
-        log(name + ": traffic but no SA (" + std::to_string(ev.packets) + " packets dropped)");
+        // Workers report at most every 100 ms per tunnel; the log says it
+        // at most every 10 s, with the drops added up in between.
+        if (ev.tunnel >= tunnels_.size()) break;
+        TunnelRt& t = tunnels_[ev.tunnel];
+        t.no_sa_pending += ev.packets;
+        const auto now = std::chrono::steady_clock::now();
+        if (now - t.no_sa_logged < std::chrono::seconds(10)) break;
+        log(t.plan.interface + ": traffic routed into the tunnel but it has no SA; " +
+            std::to_string(t.no_sa_pending) + " packets dropped" +
+            (t.has_manual ? " (manual SAs cleared)" : " (no IKE in this version)"));
+        t.no_sa_logged = now;
+        t.no_sa_pending = 0;
         break;
       }
       case dp::EventType::kSoftExpired:
