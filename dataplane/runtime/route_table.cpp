@@ -5,6 +5,7 @@
 #include <rte_hash.h>
 #include <rte_jhash.h>
 #include <rte_lcore.h>
+#include <rte_rib.h>
 
 #include <cstring>
 
@@ -46,6 +47,7 @@ RouteTable::~RouteTable() { rte_fib_free(fib_); }
 uint16_t RouteTable::intern(const NextHop& nh) {
   for (size_t i = 0; i < hops_.size(); ++i)
     if (same(hops_[i], nh)) return static_cast<uint16_t>(i);
+  if (hops_.size() >= kMaxNextHops) return 0;
   hops_.push_back(nh);
   return static_cast<uint16_t>(hops_.size() - 1);
 }
@@ -55,18 +57,31 @@ bool RouteTable::add(uint32_t prefix, uint8_t prefix_len, const NextHop& nh, std
     *error = "prefix length " + std::to_string(prefix_len) + " is beyond 32";
     return false;
   }
-  if (hops_.size() >= kMaxNextHops) {
-    *error = "too many distinct next hops";
+  // The worker indexes its port map and transmit stages with these.
+  const bool has_port = nh.kind == NextHop::Kind::kPort || nh.kind == NextHop::Kind::kLocal;
+  if (has_port && nh.port >= kMaxPorts) {
+    *error = "port " + std::to_string(nh.port) + " is beyond the port map (" +
+             std::to_string(kMaxPorts) + " ports)";
     return false;
   }
   const uint32_t mask = prefix_len ? ~uint32_t{0} << (32 - prefix_len) : 0;
+  // Index 0 is the drop next hop; intern() answers 0 for a new one when
+  // the table of next hops is full.
   const uint16_t index = intern(nh);
+  if (index == 0 && !same(nh, hops_[0])) {
+    *error = "too many distinct next hops";
+    return false;
+  }
+  // rte_fib_add() replaces the next hop of a prefix it has already: count
+  // prefixes, not calls.
+  rte_rib* rib = rte_fib_get_rib(fib_);
+  const bool known = rte_rib_lookup_exact(rib, prefix & mask, prefix_len) != nullptr;
   const int rc = rte_fib_add(fib_, prefix & mask, prefix_len, index);
   if (rc < 0) {
     *error = std::string("cannot add the route: ") + rte_strerror(-rc);
     return false;
   }
-  ++routes_;
+  if (!known) ++routes_;
   return true;
 }
 

@@ -50,7 +50,8 @@ class RouteTable {
   RouteTable& operator=(const RouteTable&) = delete;
 
   // Control thread, before the table is published. A prefix added twice
-  // keeps the last next hop. False with *error on a bad length or a full table.
+  // keeps the last next hop. False with *error on a bad length, a port
+  // beyond kMaxPorts, or a full table.
   bool add(uint32_t prefix, uint8_t prefix_len, const NextHop& nh, std::string* error);
 
   // Worker. ips in host byte order; index[i] names a next hop.
@@ -59,6 +60,7 @@ class RouteTable {
   // Single address; for the control thread and tests.
   const NextHop& lookup(uint32_t ip) const;
 
+  // Prefixes in the table (one added twice counts once).
   size_t routes() const { return routes_; }
 
  private:

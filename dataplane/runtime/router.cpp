@@ -20,6 +20,7 @@
 #include <rte_mbuf.h>
 
 #include <cstring>
+#include <tuple>
 
 #include "dataplane/runtime/worker.h"
 
@@ -64,7 +65,12 @@ bool is_esp(const rte_mbuf* m, uint32_t* spi) {
     *spi = len >= ihl + 4 ? be32(p + ihl) : 0;
     return true;
   }
-  if (p[9] != IPPROTO_UDP || len < ihl + 8 || be16(p + ihl + 2) != kNatTPort) return false;
+  if (p[9] != IPPROTO_UDP || len < ihl + 8) return false;
+  // A later fragment has no UDP header: its first bytes are payload (of a
+  // large IKE message, say) and say nothing about ports. The kernel
+  // reassembles it.
+  if ((be16(p + 6) & RTE_IPV4_HDR_OFFSET_MASK) != 0) return false;
+  if (be16(p + ihl + 2) != kNatTPort) return false;
   if (len >= ihl + 12 && be32(p + ihl + 8) == 0) return false;  // non-ESP marker: IKE
   *spi = len >= ihl + 12 ? be32(p + ihl + 8) : 0;
   return true;
@@ -72,13 +78,16 @@ bool is_esp(const rte_mbuf* m, uint32_t* spi) {
 
 // TTL - 1 with the checksum updated incrementally (RFC 1624). False when
 // the packet must not be forwarded.
+// The TTL/protocol word drops by 0x0100, so the checksum grows by 0x0100
+// with the end-around carry; a result of 0xffff (-0) becomes 0x0000, which
+// is what computing it afresh gives (RFC 1624 section 3: a computed
+// checksum is never 0xffff). Adding the carry as `sum >= 0xffff` does both.
 inline bool decrement_ttl(rte_mbuf* m) {
   auto* ip = rte_pktmbuf_mtod(m, rte_ipv4_hdr*);
   if (ip->time_to_live <= 1) return false;
   --ip->time_to_live;
-  uint32_t sum = rte_be_to_cpu_16(ip->hdr_checksum) + 0x0100u;
-  sum = (sum & 0xffff) + (sum >> 16);
-  ip->hdr_checksum = rte_cpu_to_be_16(static_cast<uint16_t>(sum));
+  const uint32_t sum = rte_be_to_cpu_16(ip->hdr_checksum) + 0x0100u;
+  ip->hdr_checksum = rte_cpu_to_be_16(static_cast<uint16_t>(sum + (sum >= 0xffff)));
   return true;
 }
 
@@ -123,16 +132,44 @@ void WorkerCtx::flush_staged() {
   tx_dirty_.clear();
 }
 
+// The rate limit of needs_neighbor events, per next hop. neighbor_event_
+// is a 2-way set-associative cache of 32 sets: a word holds a next hop's
+// last event time (TSC >> kNeighTimeShift, in the high 40 bits) and which
+// next hop it is (a 24-bit fingerprint of port and address, never 0; an
+// empty way is 0). A next hop not in its set takes the way that was used
+// least recently, so next hops that share a set do not silence each other
+// (a plain hashed slot let one unresolvable next hop with steady traffic
+// starve another one of its events for as long as the traffic lasted).
+namespace {
+constexpr unsigned kNeighTimeShift = 10;
+constexpr uint64_t kNeighTimeMask = (uint64_t{1} << 40) - 1;
+constexpr uint64_t kNeighKeyMask = (uint64_t{1} << 24) - 1;
+}  // namespace
+
 void WorkerCtx::needs_neighbor(uint16_t port, uint32_t ip, uint64_t now) {
-  uint64_t& last = neighbor_event_[(ip ^ (ip >> 8) ^ port) % neighbor_event_.size()];
-  if (last != 0 && now - last < needs_neighbor_interval_tsc_) return;
+  static_assert(std::tuple_size_v<decltype(neighbor_event_)> == 64);
+  const uint64_t h = (uint64_t{port} << 32 | ip) * 0x9E3779B97F4A7C15ull;
+  uint64_t* way = &neighbor_event_[(h >> 59) * 2];
+  const uint64_t key = ((h >> 24) & kNeighKeyMask) | 1;
+  const uint64_t t = (now >> kNeighTimeShift) & kNeighTimeMask;
+  auto age = [t](uint64_t w) { return (t - (w >> 24)) & kNeighTimeMask; };
+  uint64_t* slot = nullptr;
+  for (int w = 0; w < 2; ++w)
+    if ((way[w] & kNeighKeyMask) == key) slot = &way[w];
+  if (slot) {
+    if (age(*slot) < (needs_neighbor_interval_tsc_ >> kNeighTimeShift)) return;
+  } else if (way[0] == 0 || way[1] == 0) {
+    slot = way[0] == 0 ? &way[0] : &way[1];
+  } else {
+    slot = age(way[0]) >= age(way[1]) ? &way[0] : &way[1];  // taken only if the event is raised
+  }
   Event ev;
   ev.type = EventType::kNeedsNeighbor;
   ev.worker = cfg_.id;
   ev.tunnel = port;
   ev.spi = ip;
   ev.tsc = now;
-  if (raise(ev)) last = now ? now : 1;
+  if (raise(ev)) *slot = t << 24 | key;
 }
 
 // An IPv4 packet (data at the IP header) leaves by `port` towards `next_hop`.
