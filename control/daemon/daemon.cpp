@@ -70,6 +70,12 @@ std::string json_escape(const std::string& s) {
   return o;
 }
 
+// The IP MTU of every tunnel: a 1500-byte outer MTU less the largest ESP
+// overhead keyway adds (outer IPv4 20, UDP 8, ESP header 8, IV 16,
+// padding up to 15 + 2 trailer bytes, ICV 16 = 85), rounded down as
+// IOS rounds its VTI MTU, with room to spare.
+constexpr uint16_t kTunnelMtu = 1400;
+
 // One interface the data plane serves, as the daemon tracks it.
 struct Iface {
   std::string name;
@@ -268,6 +274,11 @@ bool Daemon::setup_interfaces() {
     if (f.tap_port >= dp::kMaxPorts) return fail("port id beyond " + std::to_string(dp::kMaxPorts));
     if (!setup_port(f.tap_port, 256, 256, 0, f.tap)) return false;
     ports_.port[f.tap_port] = dp::PortRole{dp::PortRole::Kind::kLocalTap, f.tap_port, mac};
+    for (const TunnelPlan& t : plan_.tunnels) {
+      if (t.interface != f.name) continue;
+      if (ports_.tunnel_tap.size() <= t.id) ports_.tunnel_tap.resize(t.id + 1, dp::kNoTap);
+      ports_.tunnel_tap[t.id] = f.tap_port;
+    }
     ifaces_.push_back(f);
   }
   return true;
@@ -307,9 +318,9 @@ bool Daemon::setup_kernel() {
     if (!configure_tap(iface(p.interface)->tap, p.address, p.prefix_len, p.mtu, true, &err))
       return fail(err);
   for (const TunnelPlan& t : plan_.tunnels) {
-    // ESP tunnel overhead: the kernel's own packets into the tunnel must
-    // fit the outer MTU once encrypted (73 bytes for AES-CBC worst case).
-    if (!configure_tap(iface(t.interface)->tap, t.address, t.prefix_len, 1400, false, &err))
+    // The kernel's own packets into the tunnel must fit the outer MTU once
+    // encrypted; the data plane applies the same limit to forwarded ones.
+    if (!configure_tap(iface(t.interface)->tap, t.address, t.prefix_len, kTunnelMtu, false, &err))
       return fail(err);
   }
   for (const LoopbackPlan& l : plan_.loopbacks)
@@ -384,6 +395,7 @@ bool Daemon::start_workers() {
     wc.router = dp::RouterTables{routes_.get(), neighbors_.get(), &ports_};
     wc.tx_queue = static_cast<uint16_t>(w);
     wc.idle_sleep_us = opt_.idle_sleep_us;
+    wc.tunnel_mtu = kTunnelMtu;
     auto worker = dp::WorkerCtx::create(wc, sa_control_->rings(static_cast<unsigned>(w)), &err);
     if (!worker) return fail(err);
     workers_.push_back(std::move(worker));

@@ -89,7 +89,14 @@ bool configure_tap(const std::string& ifname, uint32_t address, uint8_t prefix_l
   // Absent when the kernel was built without IPv6; nothing to switch off then.
   std::string ignored;
   write_sysctl("net/ipv6/conf/" + ifname + "/disable_ipv6", "1", &ignored);
-  if (!write_sysctl("net/ipv4/conf/" + ifname + "/rp_filter", "2", error)) return false;
+  // Forwarding on the TAPs only: the data plane hands the kernel the
+  // packets it must answer for (TTL expiring, too big for a tunnel), and
+  // the kernel sends the ICMP error or the fragments. No redirects: the
+  // kernel is not the router the hosts talk to.
+  if (!write_sysctl("net/ipv4/conf/" + ifname + "/rp_filter", "2", error) ||
+      !write_sysctl("net/ipv4/conf/" + ifname + "/forwarding", "1", error) ||
+      !write_sysctl("net/ipv4/conf/" + ifname + "/send_redirects", "0", error))
+    return false;
   if (!run_ip({"link", "set", "dev", ifname, "mtu", std::to_string(mtu), "arp", arp ? "on" : "off"},
               error))
     return false;

@@ -26,7 +26,9 @@ bool write_sysctl(const std::string& path, const std::string& value, std::string
 // IPv6 (the router does not route it, and the kernel's own IPv6 chatter
 // has no business on the wire), loose reverse-path filtering (packets
 // arrive on the interface the data plane chose, which need not be the
-// kernel's best route back), ARP off for tunnel and loopback TAPs.
+// kernel's best route back), forwarding on (for the exceptions the data
+// plane hands over: ICMP errors, fragmentation), no redirects, ARP off for
+// tunnel and loopback TAPs.
 bool configure_tap(const std::string& ifname, uint32_t address, uint8_t prefix_len, uint16_t mtu,
                    bool arp, std::string* error);
 

@@ -24,7 +24,7 @@ enum class WorkerCounter : uint8_t {
   // Router mode.
   kNoRoute,         // drop: no route (or a route to Null0) for the destination
   kNeighMiss,       // drop: the next hop's Ethernet address is not known yet (resolution asked)
-  kTtlExceeded,     // drop: forwarding would take the TTL to 0
+  kTtlExceeded,     // forwarding would take the TTL to 0: handed to the kernel (ICMP time exceeded)
   kBadFrame,        // drop: runt frame, or an IPv4 header that is malformed or fails its checksum
   kNotForUs,        // drop: unicast frame for another Ethernet address
   kInnerWrongTunnel,  // drop: decrypted packet whose source does not route back into its SA's tunnel
@@ -32,6 +32,7 @@ enum class WorkerCounter : uint8_t {
   kNoPort,          // drop: from or to a port the router does not use
   kToKernel,        // packets handed to the kernel (counted in tx too)
   kFromKernel,      // packets the kernel sent (counted in rx too)
+  kTooBig,          // too big for the tunnel: handed to the kernel (ICMP frag needed, or fragments)
   // Control messages and events.
   kMsgs,            // control messages applied
   kMsgStale,        // deletes for an SA that was no longer there
@@ -49,7 +50,7 @@ inline constexpr size_t kNumWorkerCounters = static_cast<size_t>(WorkerCounter::
 inline constexpr std::array<std::string_view, kNumWorkerCounters> kWorkerCounterNames{
     "rx",          "tx",         "tx_full",    "no_sa",     "unknown_tunnel",
     "no_route",    "neigh_miss", "ttl_exceeded", "bad_frame", "not_for_us",
-    "inner_wrong_tunnel", "inner_not_inside", "no_port", "to_kernel", "from_kernel",
+    "inner_wrong_tunnel", "inner_not_inside", "no_port", "to_kernel", "from_kernel", "too_big",
     "msgs",        "msg_stale",  "msg_bad",    "sa_rejected", "sa_retired",
     "events",      "event_ring_full", "iterations",
 };
@@ -84,7 +85,7 @@ struct WorkerCounters {
     uint64_t n = 0;
     for (WorkerCounter c : {WorkerCounter::kTxFull, WorkerCounter::kNoSa, WorkerCounter::kUnknownTunnel,
                             WorkerCounter::kNoRoute, WorkerCounter::kNeighMiss,
-                            WorkerCounter::kTtlExceeded, WorkerCounter::kBadFrame,
+                            WorkerCounter::kBadFrame,
                             WorkerCounter::kNotForUs, WorkerCounter::kInnerWrongTunnel,
                             WorkerCounter::kInnerNotInside, WorkerCounter::kNoPort})
       n += (*this)[c];

@@ -112,9 +112,13 @@ struct PortRole {
 };
 
 inline constexpr uint16_t kMaxPorts = 64;
+inline constexpr uint16_t kNoTap = UINT16_MAX;
 
 struct PortMap {
   std::array<PortRole, kMaxPorts> port{};
+  // By TunnelId: the tunnel's kLocalTap, where decrypted packets the
+  // kernel must answer for (TTL expiring) go; kNoTap or absent: none.
+  std::vector<uint16_t> tunnel_tap;
 };
 
 }  // namespace keyway::dp

@@ -247,7 +247,7 @@ void WorkerCtx::router_burst(uint16_t rx_port, rte_mbuf** pkts, uint16_t n, uint
         counters_.add(WorkerCounter::kToKernel);
         stage(role.peer, m);
       }
-      if (n_ip) route_ip(ip, n_ip, false, now);
+      if (n_ip) route_ip(ip, n_ip, false, role.peer, now);
       break;
     case PortRole::Kind::kPortTap:
       // The kernel chose this interface and resolved the next hop itself
@@ -270,7 +270,7 @@ void WorkerCtx::router_burst(uint16_t rx_port, rte_mbuf** pkts, uint16_t n, uint
         }
         ip[n_ip++] = m;
       }
-      if (n_ip) route_ip(ip, n_ip, true, now);
+      if (n_ip) route_ip(ip, n_ip, true, rx_port, now);
       break;
     case PortRole::Kind::kNone:
       counters_.add(WorkerCounter::kNoPort, n);
@@ -282,7 +282,15 @@ void WorkerCtx::router_burst(uint16_t rx_port, rte_mbuf** pkts, uint16_t n, uint
 
 // Packets at their IPv4 header: from a physical port (forwarded: TTL - 1)
 // or from the kernel (the router's own traffic).
-void WorkerCtx::route_ip(rte_mbuf** pkts, uint16_t n, bool from_kernel, uint64_t now) {
+//
+// What the data plane does not do itself it leaves to the kernel, through
+// the TAP of the interface the packet came in by (`punt`; the kernel's
+// TAPs forward): a packet whose TTL would expire (the kernel sends ICMP
+// time exceeded) and one too big for its tunnel (the kernel sends ICMP
+// fragmentation needed when DF is set, and otherwise fragments it and
+// sends the fragments back through the tunnel's TAP, routed here again).
+void WorkerCtx::route_ip(rte_mbuf** pkts, uint16_t n, bool from_kernel, uint16_t punt,
+                         uint64_t now) {
   uint32_t dst[kMaxBurst] = {};  // initialised: GCC cannot see the fill loop covers [0, n)
   uint16_t hop[kMaxBurst];
   for (uint16_t i = 0; i < n; ++i) dst[i] = dst_of(pkts[i]);
@@ -318,14 +326,21 @@ void WorkerCtx::route_ip(rte_mbuf** pkts, uint16_t n, bool from_kernel, uint64_t
         break;
       case NextHop::Kind::kPort:
         if (!from_kernel && !decrement_ttl(m)) {
-          drop(WorkerCounter::kTtlExceeded, m);
+          counters_.add(WorkerCounter::kTtlExceeded);
+          to_kernel(punt, m);
           break;
         }
         to_port(nh.port, nh.gateway ? nh.gateway : dst[i], m, now);
         break;
       case NextHop::Kind::kTunnel:
+        if (!from_kernel && cfg_.tunnel_mtu && m->pkt_len > cfg_.tunnel_mtu) {
+          counters_.add(WorkerCounter::kTooBig);
+          to_kernel(punt, m);
+          break;
+        }
         if (!from_kernel && !decrement_ttl(m)) {
-          drop(WorkerCounter::kTtlExceeded, m);
+          counters_.add(WorkerCounter::kTtlExceeded);
+          to_kernel(punt, m);
           break;
         }
         if (nh.tunnel != run_tunnel) flush_run();
@@ -397,7 +412,15 @@ void WorkerCtx::route_decrypted(rte_mbuf** pkts, uint16_t n, uint64_t now) {
       to_kernel(nh.port, m);
     } else if (nh.kind == NextHop::Kind::kPort) {
       if (!decrement_ttl(m)) {
-        drop(WorkerCounter::kTtlExceeded, m);
+        // The kernel answers with time exceeded through the tunnel's TAP.
+        const TunnelId t = m->hash.usr;
+        const auto& taps = cfg_.router.ports->tunnel_tap;
+        if (t >= taps.size() || taps[t] == kNoTap) {
+          drop(WorkerCounter::kNoPort, m);
+          continue;
+        }
+        counters_.add(WorkerCounter::kTtlExceeded);
+        to_kernel(taps[t], m);
         continue;
       }
       to_port(nh.port, nh.gateway ? nh.gateway : addr[i], m, now);

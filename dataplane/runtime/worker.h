@@ -93,6 +93,10 @@ struct WorkerConfig {
   // before each further empty iteration (0: spin). Labs that run several
   // routers on few cores want it; a benchmark does not.
   uint32_t idle_sleep_us = 0;
+  // Router mode: plaintext longer than this (IP bytes) is not encrypted
+  // but handed to the kernel, which answers ICMP fragmentation needed or
+  // fragments it (0: no limit). The daemon uses its tunnel TAPs' MTU.
+  uint16_t tunnel_mtu = 0;
 };
 
 // Per-tunnel counters, written by the worker, readable at any time.
@@ -213,7 +217,7 @@ class WorkerCtx {
 
   // Router mode (router.cpp).
   void router_burst(uint16_t rx_port, rte_mbuf** pkts, uint16_t n, uint64_t now);
-  void route_ip(rte_mbuf** pkts, uint16_t n, bool from_kernel, uint64_t now);
+  void route_ip(rte_mbuf** pkts, uint16_t n, bool from_kernel, uint16_t punt, uint64_t now);
   void route_decrypted(rte_mbuf** pkts, uint16_t n, uint64_t now);
   void route_encrypted(rte_mbuf** pkts, uint16_t n, uint64_t now);
   void to_port(uint16_t port, uint32_t next_hop, rte_mbuf* m, uint64_t now);

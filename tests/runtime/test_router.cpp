@@ -192,6 +192,7 @@ class RouterBed {
   struct Options {
     uint32_t neighbor_interval_ms = 100;
     bool learn_peer2 = true;  // tunnel 1's peer in the neighbour table
+    uint16_t tunnel_mtu = 0;
   };
   RouterBed() : RouterBed(Options{}) {}
   explicit RouterBed(const Options& opt) {
@@ -227,6 +228,7 @@ class RouterBed {
     map_.port[wan_tap] = PortRole{PortRole::Kind::kPortTap, wan, kWanMac};
     map_.port[tun_tap] = PortRole{PortRole::Kind::kLocalTap, 0, kTunTapMac};
     map_.port[lo_tap] = PortRole{PortRole::Kind::kLocalTap, 0, kLoTapMac};
+    map_.tunnel_tap = {tun_tap};  // tunnel 0's TAP; tunnels 1 and 2 have none
 
     routes_ = dp::RouteTable::create(name + "_fib", 64, &err);
     neighbors_ = dp::NeighborTable::create(name + "_nb", 64, &err);
@@ -287,6 +289,7 @@ class RouterBed {
     cfg.rx = {{lan, 0}, {wan, 0}, {lan_tap, 0}, {wan_tap, 0}, {tun_tap, 0}, {lo_tap, 0}};
     cfg.router = dp::RouterTables{routes_.get(), neighbors_.get(), &map_};
     cfg.tx_queue = 0;
+    cfg.tunnel_mtu = opt.tunnel_mtu;
     cfg.needs_sa_interval_ms = 100;
     cfg.needs_neighbor_interval_ms = opt.neighbor_interval_ms;
     worker_ = dp::WorkerCtx::create(cfg, control_->rings(0), &err);
@@ -813,21 +816,55 @@ TEST(RouterDrops, MalformedAndForeignFrames) {
   expect_conservation(b);
 }
 
-TEST(RouterDrops, TtlExceededOnlyWhenForwarding) {
+TEST(RouterExceptions, TtlExpiringIsHandedToTheKernelForIcmp) {
   RouterBed b;
   ASSERT_TRUE(b.ok());
-  b.send(b.lan, {lan_frame(udp_to(kLanHost, kWanHost, 1)), lan_frame(udp_to(kLanHost, kRemote, 1)),
-                 lan_frame(udp_to(kLanHost, kWanHost, 0)),
+  const Bytes to_wan = udp_to(kLanHost, kWanHost, 1), to_tunnel = udp_to(kLanHost, kRemote, 1),
+              zero = udp_to(kLanHost, kWanHost, 0);
+  b.send(b.lan, {lan_frame(to_wan), lan_frame(to_tunnel), lan_frame(zero),
                  lan_frame(ipv4(kLanHost, kLanAddr, kIcmp, icmp_echo(1), 1)),  // ours: delivered
                  lan_frame(udp_to(kLanHost, kWanHost, 2))});                   // leaves with TTL 1
-  b.send(b.wan, b.from_peer(b.peer0, udp_to(kRemote, kLanHost, 1)));
+  const Bytes decrypted = udp_to(kRemote, kLanHost, 1);
+  b.send(b.wan, b.from_peer(b.peer0, decrypted));
   EXPECT_EQ(b.count(WorkerCounter::kTtlExceeded), 4u);
-  EXPECT_EQ(b.sent(b.lan_tap).size(), 1u);
+  // The LAN's TAP gets the three expiring packets, unchanged (TTL not
+  // decremented: the kernel does it and answers time exceeded), and the
+  // ping for the router itself.
+  const auto lan_tap = b.sent(b.lan_tap);
+  ASSERT_EQ(lan_tap.size(), 4u);
+  EXPECT_EQ(Bytes(lan_tap[0].begin() + 14, lan_tap[0].end()), to_wan);
+  EXPECT_EQ(Bytes(lan_tap[1].begin() + 14, lan_tap[1].end()), to_tunnel);
+  EXPECT_EQ(Bytes(lan_tap[2].begin() + 14, lan_tap[2].end()), zero);
+  // The decrypted one goes to the tunnel's TAP, the interface it came in by.
+  const auto tun_tap = b.sent(b.tun_tap);
+  ASSERT_EQ(tun_tap.size(), 1u);
+  EXPECT_EQ(Bytes(tun_tap[0].begin() + 14, tun_tap[0].end()), decrypted);
   const auto wan = b.sent(b.wan);
   ASSERT_EQ(wan.size(), 1u);
   EXPECT_EQ(wan[0][14 + 8], 1);
   EXPECT_EQ(b.tunnel(0).out_packets.get(), 0u) << "nothing encrypted for an expired packet";
   EXPECT_EQ(b.sent_anywhere(), 0u);
+  expect_conservation(b);
+}
+
+TEST(RouterExceptions, TooBigForTheTunnelIsHandedToTheKernel) {
+  RouterBed::Options opt;
+  opt.tunnel_mtu = 1400;
+  RouterBed b(opt);
+  ASSERT_TRUE(b.ok());
+  const Bytes big = udp_to(kLanHost, kRemote, 64, 9, 1401 - 28);
+  const Bytes fits = udp_to(kLanHost, kRemote, 64, 10, 1400 - 28);
+  ASSERT_EQ(big.size(), 1401u);
+  b.send(b.lan, {lan_frame(big), lan_frame(fits)});
+  EXPECT_EQ(b.count(WorkerCounter::kTooBig), 1u);
+  const auto lan_tap = b.sent(b.lan_tap);
+  ASSERT_EQ(lan_tap.size(), 1u);
+  EXPECT_EQ(Bytes(lan_tap[0].begin() + 14, lan_tap[0].end()), big) << "unchanged, TTL included";
+  EXPECT_EQ(b.sent(b.wan).size(), 1u) << "the one that fits is encrypted";
+  // The kernel's own packets are limited by the TAP's MTU, not checked again.
+  b.send(b.tun_tap, eth(kTunTapMac, kTunTapMac, kEthIpv4, udp_to(kTunAddr, kRemote, 64, 11, 1401 - 28)));
+  EXPECT_EQ(b.count(WorkerCounter::kTooBig), 1u);
+  EXPECT_EQ(b.sent(b.wan).size(), 1u);
   expect_conservation(b);
 }
 
@@ -1009,7 +1046,7 @@ TEST(RouterAccounting, EveryPacketEndsInExactlyOnePlace) {
       want.tx += 22;
       b.enqueue(b.lan, lan_udp(kWanHost, 1));
       b.enqueue(b.lan, lan_udp(kRemote, 1));
-      want.drops[WorkerCounter::kTtlExceeded] += 2;
+      want.tx += 2;  // to the kernel, which answers time exceeded
       b.enqueue(b.lan, lan_udp(kNull));
       b.enqueue(b.lan, lan_udp(kUnrouted));
       want.drops[WorkerCounter::kNoRoute] += 2;
