@@ -71,6 +71,7 @@ from labnet import Lab, LabError, require_root_and_tools  # noqa: E402
 
 READY_LINE = "keyway: ready"
 READY_TIMEOUT = 30  # seconds from `keyway run` to READY_LINE
+FINAL_COUNTERS_PREFIX = "esp: "  # a line of the counters printed on SIGTERM
 CTL_COUNTERS = ["show", "counters", "--json"]
 CTL_SAS = ["show", "crypto", "ipsec", "sa", "--json"]
 CTL_CLEAR_SAS = ["clear", "crypto", "sa"]
@@ -92,7 +93,8 @@ ESP_OK = ("out_ok", "in_ok")  # its counters of packets that were not dropped
 ESP_DROP = {  # the drop counters the injection case expects, by kind
     "unknown_spi": ("unknown_spi",),
     "bad_icv": ("bad_icv",),
-    "replay": ("replay", "replay_old"),
+    "replay": ("replay",),
+    "replay_old": ("replay_old",),
     "truncated": ("too_short", "bad_length"),
 }
 
@@ -130,9 +132,9 @@ CHECKED_BYTES = 8 * 1024 * 1024
 CHECKED_PORT = 5202
 INJECT_N = 5
 PINGS = 5
+HOST_ROUTE_MTU = 1400  # the hosts' default route; keyway's tunnels have IP MTU 1400
 
 # Namespaces (short names; the lab prefixes them) and interfaces.
-DEV = None  # DEV-STANDIN
 NS_A, NS_R1, NS_WAN, NS_R2, NS_B = "ha", "r1", "wan", "r2", "hb"
 WAN_TO_R1 = "to-r1"  # the bridge port facing R1, where the test captures and injects
 
@@ -351,8 +353,13 @@ def run_iperf(lab, udp):
         args += ["-u", "-b", IPERF_UDP_RATE, "-t", "2", "-l", "1200"]
     else:
         args += ["-n", IPERF_TCP_BYTES]
-    r = lab.run(args, ns=NS_A, check=False, timeout=60)
     problems = []
+    try:
+        r = lab.run(args, ns=NS_A, check=False, timeout=30)
+    except LabError as e:
+        server.stop()
+        lab.forget(server)
+        return None, [str(e)]
     try:
         server.popen.wait(10)
     except subprocess.TimeoutExpired:
@@ -540,12 +547,11 @@ class Topology:
         lab.bridge(NS_WAN, "br0", [WAN_TO_R1, "to-r2"])
         for ns, addr, gw in ((NS_A, HOST_A, R1_LAN), (NS_B, HOST_B, R2_LAN)):
             lab.run(["ip", "addr", "add", addr + "/24", "dev", "eth0"], ns=ns)
-            lab.run(["ip", "route", "add", "default", "via", gw], ns=ns)
-        router = Router
-        if DEV:  # DEV-STANDIN
-            from dev_standin import LinuxRouter as router  # DEV-STANDIN
-        self.r1 = router(lab, keyway, "R1", NS_R1)
-        self.r2 = router(lab, keyway, "R2", NS_R2)
+            # The tunnel's IP MTU (keyway sends no ICMP "fragmentation
+            # needed" yet, so path MTU discovery cannot find it).
+            lab.run(["ip", "route", "add", "default", "via", gw, "mtu", HOST_ROUTE_MTU], ns=ns)
+        self.r1 = Router(lab, keyway, "R1", NS_R1)
+        self.r2 = Router(lab, keyway, "R2", NS_R2)
         self.r1_mac = lab.mac(NS_R1, "wan")
         self.r2_mac = lab.mac(NS_R2, "wan")
         self.keys = None
@@ -628,8 +634,6 @@ def case_pings(cases, lab, l2, transform_name):
     for c in (wan, cap_a, cap_b):
         c.stop()
     for r in (l2.r1, l2.r2):
-        if DEV:  # DEV-STANDIN
-            break  # DEV-STANDIN
         sa_listing_check(cases, r, l2.keys, transform_name)
     cases.end("1 [%s] pings through the tunnel" % transform_name, ", ".join(results), [wan])
     return wan, cap_a, cap_b
@@ -642,9 +646,9 @@ s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 s.bind((sys.argv[1], int(sys.argv[2])))
 s.listen(1)
 print("listening", flush=True)
-s.settimeout(30)
+s.settimeout(20)
 c, _ = s.accept()
-c.settimeout(30)
+c.settimeout(15)
 h, n = hashlib.sha256(), 0
 while True:
     b = c.recv(1 << 16)
@@ -658,7 +662,7 @@ print("received %d %s" % (n, h.hexdigest()), flush=True)
 SOURCE = r"""
 import hashlib, random, socket, sys
 data = random.Random(int(sys.argv[4])).randbytes(int(sys.argv[3]))
-c = socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=30)
+c = socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=15)
 c.sendall(data)
 c.shutdown(socket.SHUT_WR)
 c.recv(1)
@@ -674,7 +678,7 @@ def checked_transfer(lab, nbytes, seed):
         if not sink.wait_line(lambda l: l == "listening", 10):
             raise LabError("TCP sink did not start: %s" % sink.output())
         r = lab.run(["/usr/bin/python3", "-c", SOURCE, HOST_B, CHECKED_PORT, nbytes, seed], ns=NS_A,
-                    check=False, timeout=60)
+                    check=False, timeout=30)
         sink.wait_line(lambda l: l.startswith("received"), 10)
         got = [l for l in sink.output() if l.startswith("received")]
         return (r.stdout.strip() or "sender failed: " + r.stderr.strip()[-500:]), \
@@ -722,11 +726,6 @@ def case_iperf(cases, lab, l2, seed):
 
 def case_capture(cases, keys, transform_name, pings, iperf=None):
     wan, cap_a, cap_b = pings
-    if DEV:  # DEV-STANDIN
-        from dev_standin import encrypt_wan  # DEV-STANDIN
-        wan.frames = encrypt_wan(wan.lab, DEV, wan.frames, keys, "pings")  # DEV-STANDIN
-        if iperf is not None:  # DEV-STANDIN
-            iperf.frames = encrypt_wan(iperf.lab, DEV, iperf.frames, keys, "iperf")  # DEV-STANDIN
     n_esp, n_icmp = check_ping_capture(cases, wan.frames, cap_a.frames, cap_b.frames, keys)
     detail = "pings: %d WAN frames, %d ESP, all decrypted to the %d ICMP echoes of the hosts" % (
         len(wan.frames), n_esp, n_icmp)
@@ -748,14 +747,25 @@ def inject(lab, frames):
     lab.run(["/usr/bin/python3", "-c", code], ns=NS_WAN, timeout=60)
 
 
+def esp_from(frames, src):
+    return [f for f in frames if len(f) > 34 and f[12:14] == b"\x08\x00" and f[23] == 50
+            and ip_str(f[26:30]) == src]
+
+
 def case_bad_packets(cases, lab, l2, ping_captures):
     r1, keys = l2.r1, l2.keys
     eth = Ether(src=l2.r2_mac, dst=l2.r1_mac)
     outer = IP(src=R2_WAN, dst=R1_WAN, proto=50)
-    # Captured R2 -> R1 ESP packets (received by R1 already).
-    wan = ping_captures[0]
-    captured = [f for f in wan.frames if len(f) > 34 and f[12:14] == b"\x08\x00" and f[23] == 50
-                and ip_str(f[26:30]) == R2_WAN]
+    # R2 -> R1 ESP packets R1 received already: from the first capture (by
+    # now far left of the replay window) and the last one R2 sent (inside
+    # the window: a duplicate).
+    old = esp_from(ping_captures[0].frames, R2_WAN)
+    wan = Capture(lab, "wan-before-injection", NS_WAN, WAN_TO_R1)
+    n, out = ping(lab, NS_A, HOST_B, count=2)
+    wan.stop()
+    recent = esp_from(wan.frames, R2_WAN)
+    cases.check(n == 2 and recent, "ping hostA -> hostB before the injection: %d of 2 replies, "
+                "%d ESP packets from R2 captured\n%s" % (n, len(recent), out))
     sa_in = keys["r2_out"].scapy_sa()  # R1's inbound SA
 
     def forged_icv(i):
@@ -771,13 +781,13 @@ def case_bad_packets(cases, lab, l2, ping_captures):
         ("unknown_spi", [bytes(eth / outer / struct.pack("!II", 0x0BADC0DE, i + 1) / Raw(bytes(72)))
                          for i in range(INJECT_N)]),
         ("bad_icv", [forged_icv(i) for i in range(INJECT_N)]),
-        ("replay", captured[-INJECT_N:]),
+        ("replay", recent[-1:] * INJECT_N),
+        ("replay_old", old[:INJECT_N]),
         ("truncated", [bytes(eth / outer / struct.pack("!II", SPI_R2_OUT, 0x50000000 + i))
                        for i in range(INJECT_N)]),
     ]
     details = []
-    cases.check(len(captured) >= INJECT_N, "only %d captured R2 -> R1 ESP packets to replay"
-                % len(captured))
+    cases.check(len(old) >= INJECT_N, "only %d captured R2 -> R1 ESP packets to replay" % len(old))
     for kind, frames in kinds:
         if len(frames) != INJECT_N:
             continue
@@ -853,22 +863,29 @@ def case_fail_closed(cases, lab, l2):
               [wan])
 
 
-def case_stop(cases, l2):
+def case_stop(cases, lab, l2):
+    """SIGTERM: exit status 0, the final counters printed, keyway's TAP
+    interfaces gone (the namespace holds its two veths again)."""
     for name, rc, output in l2.stop():
         cases.check(rc == 0, "%s: exit status %s after SIGTERM; last lines:\n%s" % (
             name, rc, "\n".join("  | " + l for l in output[-20:])))
-    cases.end("SIGTERM stops both daemons with exit status 0")
+        cases.check(any(l.startswith(FINAL_COUNTERS_PREFIX) for l in output),
+                    "%s: no final counters (a line starting %r) in the output" % (name, FINAL_COUNTERS_PREFIX))
+    for ns in (NS_R1, NS_R2):
+        r = lab.run(["ip", "-o", "link", "show"], ns=ns)
+        names = sorted(l.split(":")[1].strip().split("@")[0] for l in r.stdout.splitlines())
+        cases.check(names == ["lan", "lo", "wan"], "%s: interfaces left after the daemon stopped: %s"
+                    % (ns, names))
+    cases.end("SIGTERM stops both daemons: exit status 0, counters printed, TAPs removed")
 
 
 def main():
     args = [a for a in sys.argv[1:] if not a.startswith("--")]
     flags = [a for a in sys.argv[1:] if a.startswith("--")]
-    if len(args) != 1 or any(f not in ("--keep", "--dev-linux-routers") for f in flags):
+    if len(args) != 1 or any(f not in ("--keep",) for f in flags):
         print(__doc__)
         return 2
     keyway = os.path.abspath(args[0])
-    global DEV  # DEV-STANDIN
-    DEV = keyway if "--dev-linux-routers" in flags else None  # DEV-STANDIN
     problems = require_root_and_tools(["ip", "ethtool", "tcpdump", "iperf3", "ping", "ss", keyway])
     if problems:
         for p in problems:
@@ -887,15 +904,14 @@ def main():
                 pings = case_pings(cases, lab, l2, "aes128gcm")
                 iperf = case_iperf(cases, lab, l2, seed)
                 case_capture(cases, l2.keys, "aes128gcm", pings, iperf)
-                if not DEV:  # DEV-STANDIN
-                    case_bad_packets(cases, lab, l2, pings)
-                    case_fail_closed(cases, lab, l2)
-                case_stop(cases, l2)
+                case_bad_packets(cases, lab, l2, pings)
+                case_fail_closed(cases, lab, l2)
+                case_stop(cases, lab, l2)
 
                 l2.start("aes128cbc-sha256", seed)
                 pings = case_pings(cases, lab, l2, "aes128cbc-sha256")
                 case_capture(cases, l2.keys, "aes128cbc-sha256", pings)
-                case_stop(cases, l2)
+                case_stop(cases, lab, l2)
             except (LabError, KeyError) as e:
                 cases.check(False, "aborted: %s" % e)
                 cases.end("lab run", captures=())
