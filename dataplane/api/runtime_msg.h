@@ -116,11 +116,14 @@ struct Event {
   uint16_t worker = 0;
   TunnelId tunnel = kNoTunnel;
   uint32_t spi = 0;
-  uint32_t reserved = 0;
+  uint32_t flags = 0;  // kEventByTime
   uint64_t packets = 0;
   uint64_t bytes = 0;
   uint64_t tsc = 0;  // rte_rdtsc() on the worker when raised
 };
+// A lifetime event raised by the control thread for a time lifetime
+// (packets and bytes are then 0: the SA's counters belong to the worker).
+inline constexpr uint32_t kEventByTime = 1;
 static_assert(sizeof(Event) == 40);
 
 }  // namespace keyway::dp

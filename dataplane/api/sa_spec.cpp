@@ -131,6 +131,8 @@ std::optional<SpecError> validate(const SaSpec& s) {
     return SpecError{"soft-bytes", "larger than hard-bytes"};
   if (s.soft_packets && s.hard_packets && s.soft_packets > s.hard_packets)
     return SpecError{"soft-packets", "larger than hard-packets"};
+  if (s.soft_seconds && s.hard_seconds && s.soft_seconds > s.hard_seconds)
+    return SpecError{"soft-seconds", "larger than hard-seconds"};
   return std::nullopt;
 }
 
@@ -204,17 +206,22 @@ SpecResult parse_sa_spec(std::string_view text) {
         s.replay_window = static_cast<uint32_t>(*v);
       }
     } else if (key == "seq" || key == "soft-bytes" || key == "hard-bytes" ||
-               key == "soft-packets" || key == "hard-packets") {
+               key == "soft-packets" || key == "hard-packets" || key == "soft-seconds" ||
+               key == "hard-seconds") {
       auto v = parse_u64(val);
       if (!v) return fail(key, "expected a number");
       if (key == "seq") s.seq = *v;
       else if (key == "soft-bytes") s.soft_bytes = *v;
       else if (key == "hard-bytes") s.hard_bytes = *v;
       else if (key == "soft-packets") s.soft_packets = *v;
-      else s.hard_packets = *v;
+      else if (key == "hard-packets") s.hard_packets = *v;
+      else if (*v > UINT32_MAX) return fail(key, "at most 4294967295 seconds");
+      else if (key == "soft-seconds") s.soft_seconds = static_cast<uint32_t>(*v);
+      else s.hard_seconds = static_cast<uint32_t>(*v);
     } else {
       return fail(key, "unknown field (spi, transform, key, auth-key, src, dst, encap, esn, seq, "
-                       "replay-window, soft-bytes, hard-bytes, soft-packets, hard-packets)");
+                       "replay-window, soft-bytes, hard-bytes, soft-packets, hard-packets, soft-seconds, "
+                       "hard-seconds)");
     }
   }
   if (!have_spi) return fail("spi", "missing");
@@ -240,6 +247,8 @@ std::string format_sa_spec(const SaSpec& s) {
   if (s.soft_bytes) out += ",soft-bytes=" + std::to_string(s.soft_bytes);
   if (s.hard_bytes) out += ",hard-bytes=" + std::to_string(s.hard_bytes);
   if (s.soft_packets) out += ",soft-packets=" + std::to_string(s.soft_packets);
+  if (s.soft_seconds) out += ",soft-seconds=" + std::to_string(s.soft_seconds);
+  if (s.hard_seconds) out += ",hard-seconds=" + std::to_string(s.hard_seconds);
   if (s.hard_packets) out += ",hard-packets=" + std::to_string(s.hard_packets);
   return out;
 }

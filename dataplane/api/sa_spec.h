@@ -70,6 +70,10 @@ struct SaSpec {
   // make the SA drop every further packet (fail closed).
   uint64_t soft_bytes = 0, hard_bytes = 0;
   uint64_t soft_packets = 0, hard_packets = 0;
+  // Time lifetimes in seconds from install; 0 means unlimited. Enforced by
+  // the control thread (SaControl::poll), which raises the event and, at
+  // the hard limit, makes the SA drop every further packet.
+  uint32_t soft_seconds = 0, hard_seconds = 0;
 };
 
 // A parse or validation failure: which field, and why, in words a user can

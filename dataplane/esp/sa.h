@@ -46,10 +46,14 @@ struct alignas(64) SaKeys {
   uint8_t test_iv[16];                       // create_with_fixed_iv() only
 };
 
-// Flags the worker raises for the control thread (lifetime events).
+// Lifetime flags. The volume ones the worker raises (and reports as
+// events); the time ones the control thread raises (and reports itself),
+// kept apart so that each expiry is reported once, by whoever saw it.
 enum SaFlag : uint32_t {
   kSaSoftExpired = 1u << 0,
   kSaHardExpired = 1u << 1,
+  kSaSoftExpiredTime = 1u << 2,
+  kSaHardExpiredTime = 1u << 3,
 };
 
 struct alignas(64) SaRuntime {
@@ -81,7 +85,16 @@ class Sa {
   Direction direction() const { return dir_; }
   uint32_t spi() const { return spec_.spi; }
   bool soft_expired() const { return rt_.flags.load(std::memory_order_relaxed) & kSaSoftExpired; }
-  bool hard_expired() const { return rt_.flags.load(std::memory_order_relaxed) & kSaHardExpired; }
+  uint32_t flags() const { return rt_.flags.load(std::memory_order_relaxed); }
+  bool hard_expired() const {
+    return rt_.flags.load(std::memory_order_relaxed) & (kSaHardExpired | kSaHardExpiredTime);
+  }
+  // Any thread (the flags are the one part of the runtime shared with the
+  // control thread): a time lifetime ran out. After a hard one, every
+  // burst the worker starts drops the SA's packets (fail closed).
+  void expire_by_time(bool hard) {
+    rt_.flags.fetch_or(hard ? kSaHardExpiredTime : kSaSoftExpiredTime, std::memory_order_relaxed);
+  }
   uint64_t packets() const { return rt_.packets; }
   uint64_t bytes() const { return rt_.bytes; }
   uint64_t seq() const { return rt_.seq; }

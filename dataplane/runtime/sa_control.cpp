@@ -6,6 +6,7 @@
 #include <rte_ring.h>
 #include <rte_ring_elem.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdio>
 
@@ -82,9 +83,47 @@ WorkerRings SaControl::rings(unsigned worker) const {
 
 Sa* SaControl::adopt(std::unique_ptr<Sa> sa, unsigned worker, TunnelId tunnel) {
   Sa* p = sa.get();
-  owned_.emplace(p, Owned{std::move(sa), worker, tunnel});
+  Owned o{std::move(sa), worker, tunnel};
+  const SaSpec& spec = p->spec();
+  if (spec.soft_seconds || spec.hard_seconds) {
+    const uint64_t now = rte_get_tsc_cycles(), hz = rte_get_tsc_hz();
+    if (spec.soft_seconds) o.soft_at = now + spec.soft_seconds * hz;
+    if (spec.hard_seconds) o.hard_at = now + spec.hard_seconds * hz;
+    timed_.push_back(p);
+  }
+  owned_.emplace(p, std::move(o));
   ++stats_.adopted;
   return p;
+}
+
+void SaControl::check_time_lifetimes(std::vector<Event>* events) {
+  if (timed_.empty()) return;
+  const uint64_t now = rte_get_tsc_cycles();
+  for (size_t i = 0; i < timed_.size();) {
+    Owned& o = owned_.at(timed_[i]);
+    for (bool hard : {false, true}) {
+      uint64_t& at = hard ? o.hard_at : o.soft_at;
+      if (!at || now < at) continue;
+      at = 0;
+      o.sa->expire_by_time(hard);
+      Event ev;
+      ev.type = hard ? EventType::kHardExpired : EventType::kSoftExpired;
+      ev.dir = o.sa->direction();
+      ev.worker = static_cast<uint16_t>(o.worker);
+      ev.tunnel = o.tunnel;
+      ev.spi = o.sa->spi();
+      ev.flags = kEventByTime;
+      ev.tsc = now;
+      ++stats_.events;
+      if (events) events->push_back(ev);
+    }
+    if (!o.soft_at && !o.hard_at) {
+      timed_[i] = timed_.back();
+      timed_.pop_back();
+    } else {
+      ++i;
+    }
+  }
 }
 
 void SaControl::refuse(std::unique_ptr<Sa> sa) {
@@ -213,6 +252,8 @@ void SaControl::release(Sa* sa, RetireReason reason) {
     ++stats_.unknown_returns;
     return;
   }
+  if (it->second.soft_at || it->second.hard_at)
+    timed_.erase(std::find(timed_.begin(), timed_.end(), sa));
   PerWorker& pw = workers_[it->second.worker];
   // A refused install leaves the control thread's view pointing at an SA
   // the worker never had; forget it.
@@ -253,6 +294,7 @@ size_t SaControl::poll(std::vector<Event>* events) {
     work += n;
     if (events) events->insert(events->end(), batch, batch + n);
   }
+  check_time_lifetimes(events);
   return work;
 }
 

@@ -65,8 +65,11 @@ class SaControl {
   bool delete_inbound(unsigned worker, uint32_t spi);
   bool delete_outbound(unsigned worker, TunnelId tunnel);
 
-  // Moves queued messages into the rings, frees retired SAs, and appends
-  // events to *events (when not null; otherwise they are discarded).
+  // Moves queued messages into the rings, frees retired SAs, enforces time
+  // lifetimes (SaSpec::soft_seconds/hard_seconds, counted from install:
+  // the SA gets the flag, *events a kSoftExpired/kHardExpired event with
+  // Event::flags kEventByTime), and appends the workers' events to *events
+  // (when not null; otherwise they are discarded).
   // Returns the number of messages, SAs and events handled.
   size_t poll(std::vector<Event>* events);
 
@@ -104,6 +107,8 @@ class SaControl {
     std::unique_ptr<Sa> sa;
     unsigned worker = 0;
     TunnelId tunnel = kNoTunnel;
+    // Time lifetimes as TSC deadlines (0: none, or already reported).
+    uint64_t soft_at = 0, hard_at = 0;
   };
   struct PerWorker {
     rte_ring* ctrl = nullptr;
@@ -124,7 +129,10 @@ class SaControl {
 
   std::vector<PerWorker> workers_;
   rte_ring* events_ = nullptr;
+  void check_time_lifetimes(std::vector<Event>* events);
+
   std::unordered_map<const Sa*, Owned> owned_;
+  std::vector<const Sa*> timed_;  // owned SAs with a time lifetime still to report
   Stats stats_;
 };
 

@@ -45,7 +45,8 @@ inline unsigned log2_bucket(uint64_t v) {
 }
 
 inline uint32_t sa_flags(const Sa& sa) {
-  return (sa.soft_expired() ? kSaSoftExpired : 0u) | (sa.hard_expired() ? kSaHardExpired : 0u);
+  // The volume limits only: time limits are the control thread's to report.
+  return sa.flags() & (kSaSoftExpired | kSaHardExpired);
 }
 
 }  // namespace

@@ -5,6 +5,9 @@
 // limit is tested without sleeping.
 #include <rte_cycles.h>
 
+#include <chrono>
+#include <thread>
+
 #include "tests/runtime/runtime_env.h"
 
 namespace keyway::test {
@@ -84,6 +87,42 @@ TEST(LifetimeEvents, ByteLimitsOutbound) {
     if (e.type == EventType::kHardExpired) {
       EXPECT_EQ(e.bytes, 3000u);
     }
+}
+
+// Time lifetimes belong to the control thread: SaControl::poll raises each
+// event once (flagged kEventByTime) whether or not traffic flows, the hard
+// one makes the worker drop the SA's packets from its next burst on, and
+// the worker does not report the same expiry again.
+TEST(LifetimeEvents, TimeLimitsAreRaisedByTheControlThreadOnce) {
+  auto opt = small_lab();
+  Bed bed(dp::WorkerConfig{}, {}, &opt);
+  ASSERT_TRUE(bed.ok());
+  dp::SaSpec spec = spec_for(dp::Transform::kAes128Gcm, 0x730);
+  spec.soft_seconds = 1;
+  spec.hard_seconds = 2;
+  std::string err;
+  ASSERT_TRUE(bed.control->install_outbound(
+      0, dp::Sa::create(spec, Direction::kOutbound, control_mgr(), &err), 0));
+  bed.worker->drain_control();
+  send(bed, 0, 4, 1000);
+  bed.control->poll(&bed.events);
+  EXPECT_TRUE(bed.events.empty());
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+  bed.control->poll(&bed.events);
+  bed.control->poll(&bed.events);
+  ASSERT_EQ(bed.count_events(EventType::kSoftExpired, Direction::kOutbound, 0x730), 1u);
+  EXPECT_EQ(bed.events.back().flags, dp::kEventByTime);
+  send(bed, 0, 4, 1000);  // still carried after the soft limit
+  EXPECT_EQ(bed.worker->esp().counters[dp::EspCounter::kOutOk], 8u);
+  std::this_thread::sleep_for(std::chrono::milliseconds(1000));
+  bed.control->poll(&bed.events);
+  ASSERT_EQ(bed.count_events(EventType::kHardExpired, Direction::kOutbound, 0x730), 1u);
+  send(bed, 0, 4, 1000);  // fail closed
+  bed.control->poll(&bed.events);
+  EXPECT_EQ(bed.worker->esp().counters[dp::EspCounter::kOutOk], 8u);
+  EXPECT_EQ(bed.worker->esp().counters[dp::EspCounter::kSaExpired], 4u);
+  EXPECT_EQ(bed.events.size(), 2u) << "the worker reported no second expiry";
+  EXPECT_EQ(bed.worker->counters()[WorkerCounter::kEvents], 0u);
 }
 
 // A lifetime event that finds the ring full is not lost and not doubled:

@@ -168,6 +168,8 @@ TEST(SaSpecParse, AcceptedSpellings) {
       {",soft-bytes=1,hard-bytes=1", [](const SaSpec& s) { return s.soft_bytes == 1 && s.hard_bytes == 1; }},
       {",soft-packets=5", [](const SaSpec& s) { return s.soft_packets == 5 && s.hard_packets == 0; }},
       {",hard-packets=5", [](const SaSpec& s) { return s.hard_packets == 5; }},
+      {",soft-seconds=3300,hard-seconds=3600",
+       [](const SaSpec& s) { return s.soft_seconds == 3300 && s.hard_seconds == 3600; }},
   };
   for (const Case& c : cases) {
     SpecResult r = parse_sa_spec(base + c.extra);
@@ -288,6 +290,8 @@ std::vector<Bad> bad_specs() {
       {"auth_key_for_gcm256", with(Transform::kAes256Gcm, ",auth-key=00"), "auth-key"},
       {"soft_bytes_over_hard", with(gcm, ",soft-bytes=2,hard-bytes=1"), "soft-bytes"},
       {"soft_packets_over_hard", with(gcm, ",soft-packets=11,hard-packets=10"), "soft-packets"},
+      {"soft_seconds_over_hard", with(gcm, ",soft-seconds=11,hard-seconds=10"), "soft-seconds"},
+      {"seconds_beyond_32_bits", with(gcm, ",hard-seconds=4294967296"), "hard-seconds"},
   };
   // Per transform: wrong key lengths, and the auth-key rules.
   for (Transform t : kAll) {
