@@ -21,6 +21,7 @@
 #include <sstream>
 
 #include "control/config/load.h"
+#include "control/daemon/child_sa.h"
 #include "control/daemon/ctl.h"
 #include "control/daemon/kernel.h"
 #include "control/daemon/plan.h"
@@ -76,6 +77,10 @@ std::string json_escape(const std::string& s) {
 // IOS rounds its VTI MTU, with room to spare.
 constexpr uint16_t kTunnelMtu = 1400;
 
+// How long an inbound SA outlives its replacement: long enough for what
+// the peer sent with it to arrive.
+constexpr auto kRekeyGrace = std::chrono::seconds(5);
+
 // One interface the data plane serves, as the daemon tracks it.
 struct Iface {
   std::string name;
@@ -88,9 +93,6 @@ struct Iface {
 struct TunnelRt {
   TunnelPlan plan;
   bool has_manual = false;
-  bool up = false;  // manual SAs installed
-  uint32_t in_spi = 0, out_spi = 0;
-  std::string transform;
   std::chrono::steady_clock::time_point no_sa_logged{};
   uint64_t no_sa_pending = 0;
 };
@@ -149,6 +151,7 @@ class Daemon {
   std::atomic<bool> stop_{false};
   bool launched_ = false;
   std::unique_ptr<dp::EspCtx> keys_;  // the control thread's IMB_MGR, for key expansion
+  std::unique_ptr<ChildSaTable> child_sas_;
   std::vector<TunnelRt> tunnels_;
   std::map<std::pair<uint16_t, uint32_t>, std::array<uint8_t, 6>> learned_;
   CtlServer ctl_;
@@ -198,6 +201,10 @@ bool Daemon::add_tap(const std::string& interface, const std::array<uint8_t, 6>&
     return fail("cannot create TAP " + out->tap + " for " + interface + " (" + vdev + "," + args +
                 "): is /dev/net/tun there, and are we root?");
   vdevs_.push_back(vdev);
+  // Before the port starts (which brings the link up): otherwise the
+  // kernel's first IPv6 router solicitation is already on its way.
+  std::string ignored;
+  write_sysctl("net/ipv6/conf/" + out->tap + "/disable_ipv6", "1", &ignored);
   if (rte_eth_dev_get_port_by_name(vdev.c_str(), &out->tap_port) != 0)
     return fail("TAP " + vdev + " has no port");
   return true;
@@ -414,22 +421,15 @@ bool Daemon::install_manual_sas() {
   std::string err;
   keys_ = dp::EspCtx::create(&err);
   if (!keys_) return fail(err);
+  child_sas_ = std::make_unique<ChildSaTable>(*sa_control_, keys_->mgr, kRekeyGrace);
   for (TunnelRt& t : tunnels_) {
     if (!t.has_manual) continue;
-    std::unique_ptr<dp::Sa> in, out;
-    for (const ManualSaPlan& m : t.plan.manual_sas) {
-      auto sa = dp::Sa::create(m.spec, m.dir, keys_->mgr, &err);
-      if (!sa) return fail(t.plan.interface + ": manual SA " + std::to_string(m.spec.spi) + ": " + err);
-      (m.dir == dp::Direction::kInbound ? in : out) = std::move(sa);
-    }
-    if (!in || !out) return fail(t.plan.interface + ": manual SAs need one inbound and one outbound");
-    t.in_spi = in->spi();
-    t.out_spi = out->spi();
-    t.transform = std::string(in->info().name);
-    // One worker (checked at start): its outbound SA owns the sequence numbers.
-    if (!sa_control_->rekey(0, t.plan.id, std::move(in), std::move(out)))
-      return fail(t.plan.interface + ": cannot install the manual SAs");
-    t.up = true;
+    ChildSaPair pair;
+    pair.keying = "manual";
+    for (const ManualSaPlan& m : t.plan.manual_sas)
+      (m.dir == dp::Direction::kInbound ? pair.in : pair.out) = m.spec;
+    if (!child_sas_->install(t.plan.id, pair, Clock::now(), &err))
+      return fail(t.plan.interface + ": manual SAs: " + err);
   }
   return true;
 }
@@ -468,7 +468,7 @@ int Daemon::start() {
     return 2;
   }
   for (const TunnelPlan& t : plan_.tunnels)
-    tunnels_.push_back(TunnelRt{t, !t.manual_sas.empty(), false, 0, 0, "", {}, 0});
+    tunnels_.push_back(TunnelRt{t, !t.manual_sas.empty(), {}, 0});
   if (!setup_pool()) return 2;
   if (!setup_interfaces() || !setup_kernel() || !setup_routes() || !start_workers() ||
       !install_manual_sas())
@@ -565,6 +565,7 @@ void Daemon::loop() {
       ctl_.serve_one([this](const std::string& req) { return handle(req); });
     poll_events();
     const auto now = std::chrono::steady_clock::now();
+    child_sas_->poll(now);
     if (now - last_arp >= std::chrono::milliseconds(50)) {
       learn_neighbors();
       last_arp = now;
@@ -575,12 +576,8 @@ void Daemon::loop() {
 
 void Daemon::clear_sas() {
   for (TunnelRt& t : tunnels_) {
-    if (!t.up) continue;
-    sa_control_->delete_outbound(0, t.plan.id);
-    sa_control_->delete_inbound(0, t.in_spi);
-    t.up = false;
-    log(t.plan.interface + ": SAs cleared (outbound SPI " + std::to_string(t.out_spi) + ", inbound " +
-        std::to_string(t.in_spi) + ")");
+    const size_t n = child_sas_->clear(t.plan.id);
+    if (n) log(t.plan.interface + ": " + std::to_string(n) + " SAs cleared");
   }
   wait_applied();
 }
@@ -678,19 +675,38 @@ std::string Daemon::ipsec_sa(bool json) {
       const dp::TunnelCounters* c = w->tunnel_counters(t.plan.id);
       if (c) op += c->out_packets.get(), ob += c->out_bytes.get(), ip += c->in_packets.get(), ib += c->in_bytes.get();
     }
+    const std::vector<ChildSa> sas = child_sas_->sas(t.plan.id);
     const std::string local = dp::format_ipv4(t.plan.source), peer = dp::format_ipv4(t.plan.destination);
+    uint32_t current_out = 0;
+    for (const ChildSa& c : sas)
+      if (c.current && c.dir == dp::Direction::kOutbound) current_out = c.spi;
+    // Packet and byte counts are the tunnel's; they sit with its current SAs.
+    auto list = [&](dp::Direction dir, bool as_json) {
+      std::ostringstream l;
+      bool first = true;
+      for (const ChildSa& c : sas) {
+        if (c.dir != dir) continue;
+        const bool in = dir == dp::Direction::kInbound;
+        const std::string name(dp::transform_info(c.transform).name);
+        if (as_json) {
+          l << (first ? "" : ", ") << "{\"spi\": \"" << spi_hex(c.spi) << "\", \"transform\": \"" << name
+            << "\", \"keying\": \"" << c.keying << "\", \"current\": " << (c.current ? "true" : "false");
+          if (c.current) l << ", \"packets\": " << (in ? ip : op) << ", \"bytes\": " << (in ? ib : ob);
+          l << "}";
+        } else {
+          l << "      spi: " << spi_hex(c.spi) << (c.current ? "" : " (rekeyed, expiring)") << "\n"
+            << "        transform: " << name << " ,\n        in use settings ={Tunnel, }\n"
+            << "        keying: " << c.keying << (c.keying == "manual" ? " (lab only)" : "") << "\n\n";
+        }
+        first = false;
+      }
+      return l.str();
+    };
     if (json) {
       o << (i ? ", " : "") << "{\"interface\": \"" << json_escape(t.plan.interface) << "\", \"local\": \""
-        << local << "\", \"peer\": \"" << peer << "\", \"keying\": \""
-        << (t.has_manual ? "manual" : "none") << "\", \"inbound\": [";
-      if (t.up)
-        o << "{\"spi\": \"" << spi_hex(t.in_spi) << "\", \"transform\": \"" << t.transform
-          << "\", \"packets\": " << ip << ", \"bytes\": " << ib << "}";
-      o << "], \"outbound\": [";
-      if (t.up)
-        o << "{\"spi\": \"" << spi_hex(t.out_spi) << "\", \"transform\": \"" << t.transform
-          << "\", \"packets\": " << op << ", \"bytes\": " << ob << "}";
-      o << "]}";
+        << local << "\", \"peer\": \"" << peer << "\", \"up\": " << (child_sas_->up(t.plan.id) ? "true" : "false")
+        << ", \"inbound\": [" << list(dp::Direction::kInbound, true) << "], \"outbound\": ["
+        << list(dp::Direction::kOutbound, true) << "]}";
     } else {
       // The shape of IOS `show crypto ipsec sa`, for what keyway has.
       o << "interface: " << t.plan.interface << "\n"
@@ -699,13 +715,9 @@ std::string Daemon::ipsec_sa(bool json) {
         << "    #pkts encaps: " << op << ", #pkts encrypt: " << op << "\n"
         << "    #pkts decaps: " << ip << ", #pkts decrypt: " << ip << "\n\n"
         << "     local crypto endpt.: " << local << ", remote crypto endpt.: " << peer << "\n"
-        << "     current outbound spi: " << (t.up ? spi_hex(t.out_spi) : "0x0") << "\n\n";
-      if (t.up) {
-        o << "     inbound esp sas:\n      spi: " << spi_hex(t.in_spi) << "\n        transform: "
-          << t.transform << " ,\n        in use settings ={Tunnel, }\n        keying: manual (lab only)\n\n"
-          << "     outbound esp sas:\n      spi: " << spi_hex(t.out_spi) << "\n        transform: "
-          << t.transform << " ,\n        in use settings ={Tunnel, }\n        keying: manual (lab only)\n\n";
-      }
+        << "     current outbound spi: " << (current_out ? spi_hex(current_out) : "0x0") << "\n\n"
+        << "     inbound esp sas:\n" << list(dp::Direction::kInbound, false)
+        << "     outbound esp sas:\n" << list(dp::Direction::kOutbound, false) << "\n";
     }
   }
   if (json) o << "]}\n";

@@ -1,0 +1,79 @@
+#include "control/daemon/child_sa.h"
+
+#include <algorithm>
+
+#include "dataplane/esp/sa.h"
+#include "dataplane/runtime/sa_control.h"
+
+namespace keyway::daemon {
+
+ChildSaTable::Tunnel& ChildSaTable::at(dp::TunnelId t) {
+  if (tunnels_.size() <= t) tunnels_.resize(t + 1);
+  return tunnels_[t];
+}
+
+bool ChildSaTable::install(dp::TunnelId tunnel, const ChildSaPair& pair, Clock::time_point now,
+                           std::string* error) {
+  auto in = dp::Sa::create(pair.in, dp::Direction::kInbound, key_mgr_, error);
+  if (!in) return false;
+  auto out = dp::Sa::create(pair.out, dp::Direction::kOutbound, key_mgr_, error);
+  if (!out) return false;
+  if (control_.has_inbound(0, pair.in.spi)) {
+    *error = "inbound SPI " + std::to_string(pair.in.spi) + " is already installed";
+    return false;
+  }
+  if (!control_.rekey(0, tunnel, std::move(in), std::move(out))) {
+    *error = "the data plane refused the SAs";
+    return false;
+  }
+  Tunnel& t = at(tunnel);
+  // The old outbound SA was replaced by the switch; the old inbound one
+  // still receives what the peer sent before it switched too.
+  std::erase_if(t.sas, [](const ChildSa& s) { return s.current && s.dir == dp::Direction::kOutbound; });
+  for (ChildSa& s : t.sas) {
+    if (!s.current) continue;
+    s.current = false;
+    s.delete_at = now + grace_;
+  }
+  t.sas.insert(t.sas.begin(), {ChildSa{pair.in.spi, dp::Direction::kInbound, pair.in.transform,
+                                       pair.keying, now, true, {}},
+                               ChildSa{pair.out.spi, dp::Direction::kOutbound, pair.out.transform,
+                                       pair.keying, now, true, {}}});
+  return true;
+}
+
+size_t ChildSaTable::clear(dp::TunnelId tunnel) {
+  if (tunnel >= tunnels_.size()) return 0;
+  Tunnel& t = tunnels_[tunnel];
+  size_t n = 0;
+  for (const ChildSa& s : t.sas) {
+    if (s.dir == dp::Direction::kOutbound)
+      n += control_.delete_outbound(0, tunnel) ? 1 : 0;
+    else
+      n += control_.delete_inbound(0, s.spi) ? 1 : 0;
+  }
+  t.sas.clear();
+  return n;
+}
+
+void ChildSaTable::poll(Clock::time_point now) {
+  for (Tunnel& t : tunnels_) {
+    std::erase_if(t.sas, [&](const ChildSa& s) {
+      if (s.current || now < s.delete_at) return false;
+      control_.delete_inbound(0, s.spi);
+      return true;
+    });
+  }
+}
+
+std::vector<ChildSa> ChildSaTable::sas(dp::TunnelId tunnel) const {
+  return tunnel < tunnels_.size() ? tunnels_[tunnel].sas : std::vector<ChildSa>{};
+}
+
+bool ChildSaTable::up(dp::TunnelId tunnel) const {
+  if (tunnel >= tunnels_.size()) return false;
+  return std::any_of(tunnels_[tunnel].sas.begin(), tunnels_[tunnel].sas.end(),
+                     [](const ChildSa& s) { return s.current && s.dir == dp::Direction::kOutbound; });
+}
+
+}  // namespace keyway::daemon
