@@ -104,10 +104,12 @@ Result<SaPayload> parse_sa(ByteView body) {
     if (last != kMoreProposals) return bad("data after the proposal marked last");
     auto p = parse_proposal(r, last);
     if (!p) return Error{p.error()};
-    uint8_t expected = sa.proposals.empty() ? 1 : sa.proposals.back().number;
-    if (p->number != expected && p->number != expected + 1)
-      return bad("proposal number " + num(p->number) + " after " + num(sa.proposals.size()) + " proposals (" +
-                 num(expected) + (sa.proposals.empty() ? "" : " or " + num(expected + 1)) + " expected)");
+    // RFC 7296 3.3: the first is 1; each next is the same (an AND with
+    // the previous proposal, AH+ESP) or one more.
+    bool first = sa.proposals.empty();
+    unsigned prev = first ? 0 : sa.proposals.back().number;
+    if (first ? p->number != 1 : p->number != prev && p->number != prev + 1)
+      return bad("proposal number " + num(p->number) + (first ? " first (1 expected)" : " after " + num(prev)));
     sa.proposals.push_back(p.take());
   }
   if (sa.proposals.empty()) return bad("no proposal");
