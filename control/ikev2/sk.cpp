@@ -156,7 +156,8 @@ Parsed<std::vector<Payload>> open_message(ByteView datagram, const Message& m, c
   if (!sk) return Rejection{"message has no SK payload"};
   if (sk->body_offset + sk->body.size() != datagram.size() || sk->body_offset < kHeaderLen + 4)
     return Rejection{"SK payload does not belong to this datagram"};
-  auto plain = open_body(keys, datagram.first(sk->body_offset), sk->body);
+  // Head and body both come from the datagram, the bytes that arrived.
+  auto plain = open_body(keys, datagram.first(sk->body_offset), datagram.subspan(sk->body_offset));
   if (!plain) return Rejection{"SK payload: " + plain.error(), std::nullopt};
   return parse_payloads(sk->first_inner, *plain);
 }
@@ -192,7 +193,7 @@ Result<std::vector<Bytes>> seal_fragments(const Header& h, std::span<const Paylo
 Result<Bytes> open_fragment(ByteView datagram, const FragmentPayload& f, const SkKeys& keys) {
   if (f.body_offset + f.body.size() != datagram.size() || f.body_offset < kHeaderLen + 8)
     return Error{"SKF payload does not belong to this datagram"};
-  auto plain = open_body(keys, datagram.first(f.body_offset), f.body);
+  auto plain = open_body(keys, datagram.first(f.body_offset), datagram.subspan(f.body_offset));
   if (!plain) return Error{"SKF payload " + std::to_string(f.number) + "/" + std::to_string(f.total) + ": " +
                            plain.error()};
   return plain;
