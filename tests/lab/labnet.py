@@ -33,7 +33,7 @@ class Proc:
     stderr are merged and collected line by line by a thread; a line can be
     waited for."""
 
-    def __init__(self, name, args, log_path, cwd=None):
+    def __init__(self, name, args, log_path, cwd=None, stdin=False):
         self.name = name
         self.args = args
         self.log_path = log_path
@@ -41,7 +41,8 @@ class Proc:
         self._cond = threading.Condition()
         self._log = open(log_path, "w")
         self.popen = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                      stdin=subprocess.DEVNULL, start_new_session=True,
+                                      stdin=subprocess.PIPE if stdin else subprocess.DEVNULL,
+                                      start_new_session=True,
                                       cwd=cwd, text=True, errors="replace", bufsize=1)
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
@@ -56,11 +57,17 @@ class Proc:
         with self._cond:
             self._cond.notify_all()
 
-    def wait_line(self, predicate, timeout):
-        """Waits until a line satisfies predicate(line) (True) or the process
-        ended or the time is up (False)."""
+    def mark(self):
+        """The number of lines so far, for wait_line(since=)."""
+        with self._cond:
+            return len(self.lines)
+
+    def wait_line(self, predicate, timeout, since=0):
+        """Waits until a line (from line number `since` on) satisfies
+        predicate(line) (True) or the process ended or the time is up
+        (False)."""
         deadline = time.monotonic() + timeout
-        seen = 0
+        seen = since
         with self._cond:
             while True:
                 for line in self.lines[seen:]:
@@ -73,6 +80,11 @@ class Proc:
                 if left <= 0:
                     return False
                 self._cond.wait(min(left, 0.2))
+
+    def send(self, line):
+        """Writes a line to the process's stdin (spawned with stdin=True)."""
+        self.popen.stdin.write(line + "\n")
+        self.popen.stdin.flush()
 
     def running(self):
         return self.popen.poll() is None
@@ -186,10 +198,10 @@ class Lab:
             raise LabError("exit status %d: %s\n%s%s" % (r.returncode, _fmt(full), r.stdout, r.stderr))
         return r
 
-    def spawn(self, name, args, ns=None):
+    def spawn(self, name, args, ns=None, stdin=False):
         """Starts a long-running process; the teardown stops it."""
         full = (["ip", "netns", "exec", self.ns(ns)] if ns else []) + [str(a) for a in args]
-        p = Proc(name, full, os.path.join(self.tmp, name + ".log"))
+        p = Proc(name, full, os.path.join(self.tmp, name + ".log"), stdin=stdin)
         self.procs.append(p)
         return p
 

@@ -20,8 +20,14 @@ Cases, with AES-128-GCM manual SAs (keys random per run):
      (through the tunnel) and to R2's LAN address, after a warm-up (the
      first packet to an unresolved neighbour may be dropped): >= 4 of 5
      replies each; `show crypto ipsec sa` lists the manual SAs.
+  1b. path MTU: a 1500-byte echo request with DF gets ICMP "fragmentation
+     needed" with the tunnel's MTU (1400) from R1; without DF it is
+     fragmented before encryption, and the WAN's ESP decrypts to fragments
+     that add up to the whole echo.
   2. iperf3: a 20 MiB TCP transfer hostA -> hostB and 2 s of UDP at
-     20 Mbit/s; the receiver got every byte sent.
+     20 Mbit/s (throughput reported, no UDP loss), and 8 MiB of
+     pseudo-random data over TCP whose SHA-256 the receiver checks (iperf3's
+     receiver byte count is not exact with -n).
   3. the WAN captures taken during 1 and 2 hold only ARP and ESP between
      192.168.0.1 and 192.168.0.2; scapy decrypts every ESP packet of the
      ping capture back to exactly the ICMP echo requests and replies seen on
@@ -30,16 +36,19 @@ Cases, with AES-128-GCM manual SAs (keys random per run):
      increase per SPI.
   5. bad packets injected on the WAN towards R1 (unknown SPI, a forged ICV,
      replayed captured packets, 8-byte truncated ESP), N of each: R1's
-     counters unknown_spi, bad_icv, replay(+replay_old), too_short
-     (+bad_length) grow by exactly N each and no other ESP counter moves;
-     pings still work.
+     counters unknown_spi, bad_icv, replay (a duplicate in the window),
+     replay_old (left of it), too_short (+bad_length) grow by exactly N
+     each and no other ESP counter moves; pings still work.
   4. fail closed: `clear crypto sa` on R1, then pings fail, R1 sends nothing
      but ARP on the WAN and no plaintext appears there, and R1's no_sa
      counters grow.
 Then with AES-128-CBC + HMAC-SHA-256 manual SAs: cases 1 and 3.
-Last, both daemons stop on SIGTERM with exit status 0.
+After each: both daemons stop on SIGTERM with exit status 0, print their
+counters and remove their TAP interfaces.
 
-Needs root, ip, ethtool, tcpdump, iperf3 and python3-scapy; fails (does
+The whole run takes about 40 s.
+
+Needs root, ip, ping, ss, ethtool, tcpdump, iperf3 and python3-scapy; fails (does
 not skip) without them.
 
 usage: /usr/bin/python3 two_routers.py PATH/TO/keyway [--keep]
@@ -76,6 +85,7 @@ CTL_COUNTERS = ["show", "counters", "--json"]
 CTL_SAS = ["show", "crypto", "ipsec", "sa", "--json"]
 CTL_CLEAR_SAS = ["clear", "crypto", "sa"]
 TUNNEL = "Tunnel1"
+TUNNEL_MTU = 1400  # a tunnel's IP MTU, in R1's ICMP "fragmentation needed"
 WAN_IF = "Ethernet0/0"
 LAN_IF = "Ethernet0/1"
 
@@ -132,7 +142,6 @@ CHECKED_BYTES = 8 * 1024 * 1024
 CHECKED_PORT = 5202
 INJECT_N = 5
 PINGS = 5
-HOST_ROUTE_MTU = 1400  # the hosts' default route; keyway's tunnels have IP MTU 1400
 
 # Namespaces (short names; the lab prefixes them) and interfaces.
 NS_A, NS_R1, NS_WAN, NS_R2, NS_B = "ha", "r1", "wan", "r2", "hb"
@@ -290,15 +299,15 @@ def esp_counters(counters):
 # ---------------------------------------------------------------------------
 # traffic
 
-def ping(lab, ns, dst, count=PINGS, interval=0.2, wait=1):
+def ping(lab, ns, dst, count=PINGS, interval=0.2, wait=1, extra=()):
     """Returns (replies received, ping's output)."""
-    r = lab.run(["ping", "-n", "-c", count, "-i", interval, "-W", wait, dst], ns=ns, check=False,
-                timeout=count * interval + wait + 10)
+    r = lab.run(["ping", "-n", "-c", count, "-i", interval, "-W", wait] + list(extra) + [dst], ns=ns,
+                check=False, timeout=count * interval + wait + 10)
     received = 0
     for line in r.stdout.splitlines():
         if "packets transmitted" in line:
             received = int(line.split(",")[1].split()[0])
-    return received, r.stdout.strip()
+    return received, (r.stdout + r.stderr).strip()
 
 
 def warm_up(lab, ns, dst, tries=10):
@@ -547,9 +556,7 @@ class Topology:
         lab.bridge(NS_WAN, "br0", [WAN_TO_R1, "to-r2"])
         for ns, addr, gw in ((NS_A, HOST_A, R1_LAN), (NS_B, HOST_B, R2_LAN)):
             lab.run(["ip", "addr", "add", addr + "/24", "dev", "eth0"], ns=ns)
-            # The tunnel's IP MTU (keyway sends no ICMP "fragmentation
-            # needed" yet, so path MTU discovery cannot find it).
-            lab.run(["ip", "route", "add", "default", "via", gw, "mtu", HOST_ROUTE_MTU], ns=ns)
+            lab.run(["ip", "route", "add", "default", "via", gw], ns=ns)
         self.r1 = Router(lab, keyway, "R1", NS_R1)
         self.r2 = Router(lab, keyway, "R2", NS_R2)
         self.r1_mac = lab.mac(NS_R1, "wan")
@@ -584,13 +591,16 @@ class Topology:
 
 
 class Cases(Checker):
-    def __init__(self, lab2):
+    def __init__(self, topology):
         super().__init__()
-        self.l2 = lab2
-        self.notes = []
+        self.l2 = topology
+        self.t0 = time.monotonic()
 
     def end(self, name, detail="", captures=()):
         failed = bool(self.failures)
+        now = time.monotonic()
+        detail = "%s%s(%.1f s)" % (detail, " " if detail else "", now - self.t0)
+        self.t0 = now
         ok = self.end_case(name, detail)
         if failed:
             for line in self.l2.diagnostics(captures):
@@ -688,6 +698,49 @@ def checked_transfer(lab, nbytes, seed):
         lab.forget(sink)
 
 
+def case_path_mtu(cases, lab, l2):
+    """Echo requests of 1500 bytes hostA -> hostB: with DF, R1 answers ICMP
+    "fragmentation needed" with the tunnel's MTU; without, they are
+    fragmented before encryption (R1's kernel, on the tunnel's TAP) and the
+    replies come back; on the WAN, scapy decrypts the ESP to IPv4 fragments
+    no bigger than the tunnel MTU that add up to the whole echo."""
+    size = 1472  # ICMP payload: a 1500-byte IPv4 packet
+    _, out = ping(lab, NS_A, HOST_B, count=1, extra=["-s", size, "-M", "do"])
+    cases.check("From %s" % R1_LAN in out and "Frag needed" in out and "mtu = %d" % TUNNEL_MTU in out,
+                "1500-byte ping with DF: no ICMP fragmentation needed from %s with mtu %d:\n%s"
+                % (R1_LAN, TUNNEL_MTU, out))
+    # Forget the learned path MTU again, for the traffic that follows.
+    lab.run(["ip", "route", "flush", "cache"], ns=NS_A)
+    wan = Capture(lab, "wan-pmtu", NS_WAN, WAN_TO_R1)
+    n, out = ping(lab, NS_A, HOST_B, count=3, extra=["-s", size, "-M", "dont"])
+    wan.stop()
+    cases.check(n >= 2, "1500-byte ping without DF: %d of 3 replies\n%s" % (n, out))
+    esp, _ = check_wan_frames(wan.frames, cases, "WAN (1500-byte pings)")
+    inners = decrypt(esp, l2.keys, cases, "WAN (1500-byte pings)")
+    frags = {}
+    for spi, seq, p in inners:
+        ok = IP in p and p[IP].proto == 1 and len(p[IP]) <= TUNNEL_MTU
+        cases.check(ok, "WAN (1500-byte pings) SPI %#x seq %d: decrypted to %d bytes %s"
+                    % (spi, seq, len(p), p.summary()))
+        if ok:
+            ip = p[IP]
+            frags.setdefault((ip.src, ip.dst, ip.id), []).append(
+                (ip.frag * 8, len(ip) - ip.ihl * 4, bool(ip.flags.MF)))
+    whole = 0
+    for key, parts in frags.items():
+        parts.sort()
+        contiguous = all(a[0] + a[1] == b[0] for a, b in zip(parts, parts[1:]))
+        complete = (len(parts) >= 2 and parts[0][0] == 0 and contiguous and not parts[-1][2]
+                    and all(p[2] for p in parts[:-1]) and parts[-1][0] + parts[-1][1] == 8 + size)
+        cases.check(complete, "WAN (1500-byte pings): fragments of %s -> %s id %d: %s" % (
+            key[0], key[1], key[2], parts))
+        whole += complete
+    cases.check(whole >= 2 * n, "%d whole fragmented echoes decrypted, %d replies" % (whole, n))
+    cases.end("1b path MTU: DF gets fragmentation needed (mtu %d), the rest is fragmented" % TUNNEL_MTU,
+              "ping without DF %d/3, %d ESP packets decrypted to %d fragmented echoes" % (n, len(inners), whole),
+              [wan])
+
+
 def case_iperf(cases, lab, l2, seed):
     """Case 2. iperf3's receiver byte count is not exact with -n (the server
     stops counting at the client's TEST_END, with data still in flight), so
@@ -737,14 +790,42 @@ def case_capture(cases, keys, transform_name, pings, iperf=None):
               [wan] + ([iperf] if iperf else []))
 
 
-def inject(lab, frames):
-    """scapy sendp of Ethernet frames from the WAN namespace on the port
-    towards R1."""
-    path = os.path.join(lab.tmp, "inject.pcap")
-    write_pcap(path, frames)
-    code = ("from scapy.all import rdpcap, sendp; "
-            "sendp(rdpcap(%r), iface=%r, verbose=False)" % (path, WAN_TO_R1))
-    lab.run(["/usr/bin/python3", "-c", code], ns=NS_WAN, timeout=60)
+INJECTOR = r"""
+import sys
+from scapy.all import rdpcap, sendp
+print("ready", flush=True)
+for line in sys.stdin:
+    frames = rdpcap(line.strip())
+    sendp(frames, iface=sys.argv[1], verbose=False)
+    print("sent %d" % len(frames), flush=True)
+"""
+
+
+class Injector:
+    """scapy sendp from the WAN namespace on the port towards R1: one
+    process for the whole case (scapy takes a second to import), fed pcap
+    file names."""
+
+    def __init__(self, lab):
+        self.lab, self.n = lab, 0
+        self.proc = lab.spawn("injector", ["/usr/bin/python3", "-c", INJECTOR, WAN_TO_R1], ns=NS_WAN,
+                              stdin=True)
+        if not self.proc.wait_line(lambda l: l == "ready", 30):
+            raise LabError("scapy injector did not start: %s" % self.proc.output())
+
+    def send(self, frames):
+        self.n += 1
+        path = os.path.join(self.lab.tmp, "inject-%d.pcap" % self.n)
+        write_pcap(path, frames)
+        mark = self.proc.mark()
+        self.proc.send(path)
+        want = "sent %d" % len(frames)
+        if not self.proc.wait_line(lambda l: l == want, 30, since=mark):
+            raise LabError("scapy sendp of %s: %s" % (path, self.proc.output(10)))
+
+    def close(self):
+        self.proc.stop()
+        self.lab.forget(self.proc)
 
 
 def esp_from(frames, src):
@@ -787,12 +868,13 @@ def case_bad_packets(cases, lab, l2, ping_captures):
                        for i in range(INJECT_N)]),
     ]
     details = []
+    injector = Injector(lab)
     cases.check(len(old) >= INJECT_N, "only %d captured R2 -> R1 ESP packets to replay" % len(old))
     for kind, frames in kinds:
         if len(frames) != INJECT_N:
             continue
         before = esp_counters(r1.counters())
-        inject(lab, frames)
+        injector.send(frames)
         expected = ESP_DROP[kind]
         deadline = time.monotonic() + 3
         while True:
@@ -814,6 +896,7 @@ def case_bad_packets(cases, lab, l2, ping_captures):
                     "%s: %d sent; R1's %s grew by %d, other ESP counters changed: %s" % (
                         kind, INJECT_N, "+".join(expected), grown, others or "none"))
         details.append("%s +%d" % ("+".join(c for c in expected if c in delta) or expected[0], grown))
+    injector.close()
     n, out = ping(lab, NS_A, HOST_B)
     cases.check(n >= PINGS - 1, "ping hostA -> hostB after the injection: %d of %d\n%s" % (n, PINGS, out))
     details.append("then ping %d/%d" % (n, PINGS))
@@ -902,6 +985,7 @@ def main():
             try:
                 l2.start("aes128gcm", seed)
                 pings = case_pings(cases, lab, l2, "aes128gcm")
+                case_path_mtu(cases, lab, l2)
                 iperf = case_iperf(cases, lab, l2, seed)
                 case_capture(cases, l2.keys, "aes128gcm", pings, iperf)
                 case_bad_packets(cases, lab, l2, pings)
