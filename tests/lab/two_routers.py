@@ -288,6 +288,14 @@ class Router:
         return self.proc.output(n)
 
 
+def nonzero(obj):
+    """The counters JSON without its zeros, for failure reports."""
+    if isinstance(obj, dict):
+        out = {k: nonzero(v) for k, v in obj.items()}
+        return {k: v for k, v in out.items() if v not in (0, {}, None)}
+    return obj
+
+
 def counter(counters, name):
     return int(dig(counters, COUNTERS[name]))
 
@@ -310,7 +318,7 @@ def ping(lab, ns, dst, count=PINGS, interval=0.2, wait=1, extra=()):
     return received, (r.stdout + r.stderr).strip()
 
 
-def warm_up(lab, ns, dst, tries=10):
+def warm_up(lab, ns, dst, tries=6):
     """Pings until one reply (neighbour resolution on the way); True if one came."""
     for _ in range(tries):
         n, _ = ping(lab, ns, dst, count=1, wait=1)
@@ -581,7 +589,8 @@ class Topology:
             lines += ["  | " + l for l in r.log_tail(30)]
             if r.proc is not None and r.proc.running():
                 try:
-                    lines.append("--- %s counters: %s" % (r.name, json.dumps(r.counters(), sort_keys=True)))
+                    lines.append("--- %s counters (non-zero): %s" % (
+                        r.name, json.dumps(nonzero(r.counters()), sort_keys=True)))
                 except (LabError, KeyError) as e:
                     lines.append("--- %s counters unavailable: %s" % (r.name, e))
         for c in captures:
@@ -598,6 +607,7 @@ class Cases(Checker):
 
     def end(self, name, detail="", captures=()):
         failed = bool(self.failures)
+        self.failures = [f.replace("\n", "\n         ") for f in self.failures]
         now = time.monotonic()
         detail = "%s%s(%.1f s)" % (detail, " " if detail else "", now - self.t0)
         self.t0 = now
@@ -632,7 +642,7 @@ def case_pings(cases, lab, l2, transform_name):
     """Case 1, with the captures for case 3. Returns the captures."""
     targets = [HOST_B, R1_LAN, R2_TUN, R2_LAN]
     for dst in targets:
-        cases.check(warm_up(lab, NS_A, dst), "warm-up: no reply from %s in 10 pings" % dst)
+        cases.check(warm_up(lab, NS_A, dst), "warm-up: no reply from %s in 6 pings" % dst)
     wan = Capture(lab, "wan-pings-" + transform_name, NS_WAN, WAN_TO_R1)
     cap_a = Capture(lab, "hosta-pings-" + transform_name, NS_A, "eth0", "icmp")
     cap_b = Capture(lab, "hostb-pings-" + transform_name, NS_B, "eth0", "icmp")
