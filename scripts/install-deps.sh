@@ -12,6 +12,10 @@ packages=(
   libgtest-dev libgmock-dev clang
   # independent implementations the tests check keyway against
   python3 python3-scapy python3-cryptography tshark
+  # strongSwan as a real IKE/ESP peer (tests/strongswan): charon itself
+  # (strongswan-charon; swanctl does not pull it in), swanctl, the
+  # kernel-libipsec plugin (libcharon-extra-plugins), pki
+  strongswan-charon strongswan-swanctl libcharon-extra-plugins strongswan-pki
   # network namespaces for labs; traffic, capture and NIC settings in them
   iproute2 iputils-ping iperf3 tcpdump ethtool
 )
