@@ -99,7 +99,6 @@ COUNTERS = {
     "tunnel_in_packets": ("tunnels", TUNNEL, "in_packets"),
 }
 ESP_COUNTERS = "esp"  # the object holding the ESP engine's counters
-ESP_OK = ("out_ok", "in_ok")  # its counters of packets that were not dropped
 ESP_DROP = {  # the drop counters the injection case expects, by kind
     "unknown_spi": ("unknown_spi",),
     "bad_icv": ("bad_icv",),
@@ -766,8 +765,9 @@ def case_iperf(cases, lab, l2, seed):
         received = tcp["end"]["sum_received"]["bytes"]
         cases.check(sent == IPERF_TCP_BYTES and 0 < received <= sent,
                     "iperf3 TCP: %d bytes sent, %d received, expected %d" % (sent, received, IPERF_TCP_BYTES))
-        details.append("iperf3 TCP %d bytes sent, %.1f Mbit/s" % (
-            sent, tcp["end"]["sum_sent"]["bits_per_second"] / 1e6))
+        details.append("iperf3 TCP %d bytes sent, %.1f Mbit/s, %s retransmits" % (
+            sent, tcp["end"]["sum_sent"]["bits_per_second"] / 1e6,
+            tcp["end"]["sum_sent"].get("retransmits", "?")))
     udp, problems = run_iperf(lab, udp=True)
     for p in problems:
         cases.check(False, "iperf3 UDP: " + p)
