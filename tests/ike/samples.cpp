@@ -1,5 +1,9 @@
 #include "tests/ike/samples.h"
 
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+
+#include "pki/ossl.h"
 #include "tests/ike/hex.h"
 
 namespace keyway::test {
@@ -22,6 +26,28 @@ Header header(ExchangeType x, uint8_t flags, uint32_t id, uint64_t spi_r) {
   h.flags = flags;
   h.message_id = id;
   return h;
+}
+
+// A self-signed P-256 certificate for CN=R1.cisco.com, DER, so that the
+// CERT payload carries what a dissector can decode.
+Bytes certificate_der() {
+  pki::EvpPkeyPtr key(EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-256"));
+  pki::X509Ptr cert(X509_new());
+  X509_set_version(cert.get(), 2);
+  ASN1_INTEGER_set(X509_get_serialNumber(cert.get()), 1);
+  X509_gmtime_adj(X509_getm_notBefore(cert.get()), 0);
+  X509_gmtime_adj(X509_getm_notAfter(cert.get()), 86400);
+  X509_NAME* name = X509_get_subject_name(cert.get());
+  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>("R1.cisco.com"), -1,
+                             -1, 0);
+  X509_set_issuer_name(cert.get(), name);
+  X509_set_pubkey(cert.get(), key.get());
+  X509_sign(cert.get(), key.get(), EVP_sha256());
+  unsigned char* der = nullptr;
+  int n = i2d_X509(cert.get(), &der);
+  Bytes out(der, der + n);
+  OPENSSL_free(der);
+  return out;
 }
 
 }  // namespace
@@ -76,7 +102,7 @@ Message ike_auth_cleartext() {
   Message m;
   m.header = header(ExchangeType::kIkeAuth, kFlagInitiator, 1, 0x99aabbccddeeff00);
   m.payloads.push_back(make(PayloadType::kIdi, id_fqdn("R1.cisco.com")));
-  m.payloads.push_back(make(PayloadType::kCert, CertPayload{kCertX509Signature, filled(64, 0x30)}));
+  m.payloads.push_back(make(PayloadType::kCert, CertPayload{kCertX509Signature, certificate_der()}));
   m.payloads.push_back(make(PayloadType::kCertReq, CertPayload{kCertX509Signature, filled(20, 0x50)}));
   m.payloads.push_back(make(AuthPayload{AuthMethod::kPsk, filled(48, 0x70)}));
   m.payloads.push_back(make(notify(NotifyType::kInitialContact)));
