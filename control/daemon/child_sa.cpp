@@ -67,7 +67,17 @@ void ChildSaTable::poll(Clock::time_point now) {
 }
 
 std::vector<ChildSa> ChildSaTable::sas(dp::TunnelId tunnel) const {
-  return tunnel < tunnels_.size() ? tunnels_[tunnel].sas : std::vector<ChildSa>{};
+  if (tunnel >= tunnels_.size()) return {};
+  std::vector<ChildSa> out = tunnels_[tunnel].sas;
+  for (ChildSa& c : out) {
+    const dp::Sa* sa = c.dir == dp::Direction::kInbound ? control_.inbound(0, c.spi)
+                       : c.current                      ? control_.outbound(0, tunnel)
+                                                        : nullptr;
+    if (!sa || sa->spi() != c.spi) continue;
+    c.packets = sa->packets();
+    c.bytes = sa->bytes();
+  }
+  return out;
 }
 
 bool ChildSaTable::up(dp::TunnelId tunnel) const {

@@ -45,6 +45,7 @@ struct ChildSa {
   Clock::time_point installed;
   bool current = false;       // false: an inbound SA lingering after a rekey
   Clock::time_point delete_at;  // lingering only
+  uint64_t packets = 0, bytes = 0;  // as the worker counted them when sas() was called
 };
 
 class ChildSaTable {

@@ -680,21 +680,20 @@ std::string Daemon::ipsec_sa(bool json) {
     uint32_t current_out = 0;
     for (const ChildSa& c : sas)
       if (c.current && c.dir == dp::Direction::kOutbound) current_out = c.spi;
-    // Packet and byte counts are the tunnel's; they sit with its current SAs.
     auto list = [&](dp::Direction dir, bool as_json) {
       std::ostringstream l;
       bool first = true;
       for (const ChildSa& c : sas) {
         if (c.dir != dir) continue;
-        const bool in = dir == dp::Direction::kInbound;
         const std::string name(dp::transform_info(c.transform).name);
         if (as_json) {
           l << (first ? "" : ", ") << "{\"spi\": \"" << spi_hex(c.spi) << "\", \"transform\": \"" << name
             << "\", \"keying\": \"" << c.keying << "\", \"current\": " << (c.current ? "true" : "false");
-          if (c.current) l << ", \"packets\": " << (in ? ip : op) << ", \"bytes\": " << (in ? ib : ob);
+          l << ", \"packets\": " << c.packets << ", \"bytes\": " << c.bytes;
           l << "}";
         } else {
           l << "      spi: " << spi_hex(c.spi) << (c.current ? "" : " (rekeyed, expiring)") << "\n"
+            << "        #pkts: " << c.packets << ", #bytes: " << c.bytes << "\n"
             << "        transform: " << name << " ,\n        in use settings ={Tunnel, }\n"
             << "        keying: " << c.keying << (c.keying == "manual" ? " (lab only)" : "") << "\n\n";
         }

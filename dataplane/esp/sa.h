@@ -5,8 +5,8 @@
 //
 // Ownership: created by the control thread with Sa::create(); after it is
 // handed to a worker only that worker touches the runtime, and the control
-// thread reads nothing but the atomics in SaRuntime::flags. Keys are wiped
-// in the destructor.
+// thread reads nothing but the atomics in SaRuntime (flags, packets,
+// bytes). Keys are wiped in the destructor.
 #pragma once
 
 #include <intel-ipsec-mb.h>
@@ -58,8 +58,11 @@ enum SaFlag : uint32_t {
 
 struct alignas(64) SaRuntime {
   uint64_t seq = 0;      // outbound: last sequence number sent
-  uint64_t packets = 0;  // packets processed successfully
-  uint64_t bytes = 0;    // inner bytes processed successfully
+  // Packets and inner bytes processed successfully. One writer (the
+  // worker, with relaxed load + store, no locked instruction); the control
+  // thread may read them at any time for `show crypto ipsec sa`.
+  std::atomic<uint64_t> packets{0};
+  std::atomic<uint64_t> bytes{0};
   std::atomic<uint32_t> flags{0};
   ReplayWindow replay;   // inbound only
 };
@@ -95,8 +98,9 @@ class Sa {
   void expire_by_time(bool hard) {
     rt_.flags.fetch_or(hard ? kSaHardExpiredTime : kSaSoftExpiredTime, std::memory_order_relaxed);
   }
-  uint64_t packets() const { return rt_.packets; }
-  uint64_t bytes() const { return rt_.bytes; }
+  // Any thread.
+  uint64_t packets() const { return rt_.packets.load(std::memory_order_relaxed); }
+  uint64_t bytes() const { return rt_.bytes.load(std::memory_order_relaxed); }
   uint64_t seq() const { return rt_.seq; }
   uint64_t replay_highest() const { return rt_.replay.highest(); }
 
@@ -110,9 +114,11 @@ class Sa {
   // Called after a packet was processed successfully: counts it against
   // the lifetimes and raises flags at the soft and hard limits.
   void account(uint32_t inner_bytes) {
-    rt_.packets += 1;
-    rt_.bytes += inner_bytes;
-    if ((soft_bytes_ && rt_.bytes >= soft_bytes_) || (soft_packets_ && rt_.packets >= soft_packets_))
+    const uint64_t packets = rt_.packets.load(std::memory_order_relaxed) + 1;
+    const uint64_t bytes = rt_.bytes.load(std::memory_order_relaxed) + inner_bytes;
+    rt_.packets.store(packets, std::memory_order_relaxed);
+    rt_.bytes.store(bytes, std::memory_order_relaxed);
+    if ((soft_bytes_ && bytes >= soft_bytes_) || (soft_packets_ && packets >= soft_packets_))
       rt_.flags.fetch_or(kSaSoftExpired, std::memory_order_relaxed);
     if (hard_limit_reached()) rt_.flags.fetch_or(kSaHardExpired, std::memory_order_relaxed);
   }
@@ -121,7 +127,7 @@ class Sa {
   // read once per burst (and is also raised by sequence exhaustion, which
   // does not affect packets numbered before it).
   bool hard_limit_reached() const {
-    return (hard_bytes_ && rt_.bytes >= hard_bytes_) || (hard_packets_ && rt_.packets >= hard_packets_);
+    return (hard_bytes_ && bytes() >= hard_bytes_) || (hard_packets_ && packets() >= hard_packets_);
   }
 
   // --- control record: immutable after create() ---

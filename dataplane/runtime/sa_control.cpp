@@ -208,6 +208,12 @@ bool SaControl::has_inbound(unsigned worker, uint32_t spi) const {
   return worker < workers_.size() && workers_[worker].inbound.count(spi) != 0;
 }
 
+const Sa* SaControl::inbound(unsigned worker, uint32_t spi) const {
+  if (worker >= workers_.size()) return nullptr;
+  auto it = workers_[worker].inbound.find(spi);
+  return it == workers_[worker].inbound.end() ? nullptr : it->second;
+}
+
 const Sa* SaControl::outbound(unsigned worker, TunnelId tunnel) const {
   if (worker >= workers_.size()) return nullptr;
   auto it = workers_[worker].outbound.find(tunnel);

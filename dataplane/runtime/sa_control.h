@@ -88,6 +88,9 @@ class SaControl {
   // the queued messages are applied).
   bool has_inbound(unsigned worker, uint32_t spi) const;
   const Sa* outbound(unsigned worker, TunnelId tunnel) const;
+  // The inbound SA with `spi` the worker has (or will have); null if none.
+  // Its packets() and bytes() may be read while the worker runs.
+  const Sa* inbound(unsigned worker, uint32_t spi) const;
 
   struct Stats {
     uint64_t adopted = 0;   // SAs handed to install_*()
