@@ -25,13 +25,9 @@ const EVP_CIPHER* evp_cipher(IkeCipher c) {
   return nullptr;
 }
 
-Error fail(IkeCipher c, const std::string& what) {
-  return Error{std::string(cipher_info(c).name) + ": " + what};
-}
+Error fail(IkeCipher c, const std::string& what) { return Error{std::string(cipher_info(c).name) + ": " + what}; }
 
-Error ossl_fail(IkeCipher c, const std::string& what) {
-  return fail(c, what + ": " + pki::openssl_error());
-}
+Error ossl_fail(IkeCipher c, const std::string& what) { return fail(c, what + ": " + pki::openssl_error()); }
 
 Status check_key(IkeCipher c, ByteView key, bool aead) {
   const CipherInfo& info = cipher_info(c);
@@ -44,10 +40,11 @@ Status check_key(IkeCipher c, ByteView key, bool aead) {
 Result<Bytes> cbc(IkeCipher c, ByteView key, ByteView iv, ByteView data, bool encrypt) {
   if (auto s = check_key(c, key, false); !s) return Error{s.error()};
   size_t block = cipher_info(c).block_len;
-  if (iv.size() != block) return fail(c, "IV is " + std::to_string(iv.size()) + " bytes, expected " + std::to_string(block));
+  if (iv.size() != block)
+    return fail(c, "IV is " + std::to_string(iv.size()) + " bytes, expected " + std::to_string(block));
   if (data.size() % block != 0)
-    return fail(c, std::to_string(data.size()) + " bytes is not a whole number of " + std::to_string(block) +
-                       "-byte blocks");
+    return fail(
+        c, std::to_string(data.size()) + " bytes is not a whole number of " + std::to_string(block) + "-byte blocks");
   EvpCipherCtxPtr ctx(EVP_CIPHER_CTX_new());
   if (!ctx || EVP_CipherInit_ex(ctx.get(), evp_cipher(c), nullptr, key.data(), iv.data(), encrypt ? 1 : 0) != 1 ||
       EVP_CIPHER_CTX_set_padding(ctx.get(), 0) != 1)
@@ -78,9 +75,7 @@ Result<EvpCipherCtxPtr> gcm_init(IkeCipher c, ByteView key, ByteView nonce, Byte
 
 }  // namespace
 
-Result<Bytes> cbc_encrypt(IkeCipher c, ByteView key, ByteView iv, ByteView data) {
-  return cbc(c, key, iv, data, true);
-}
+Result<Bytes> cbc_encrypt(IkeCipher c, ByteView key, ByteView iv, ByteView data) { return cbc(c, key, iv, data, true); }
 
 Result<Bytes> cbc_decrypt(IkeCipher c, ByteView key, ByteView iv, ByteView data) {
   return cbc(c, key, iv, data, false);
@@ -94,8 +89,8 @@ Result<Bytes> gcm_seal(IkeCipher c, ByteView key, ByteView nonce, ByteView aad, 
   if ((!plain.empty() &&
        EVP_CipherUpdate(ctx->get(), out.data(), &n, plain.data(), static_cast<int>(plain.size())) != 1) ||
       EVP_CipherFinal_ex(ctx->get(), out.data() + n, &tail) != 1 ||
-      EVP_CIPHER_CTX_ctrl(ctx->get(), EVP_CTRL_GCM_GET_TAG, static_cast<int>(kGcmIcvLen),
-                          out.data() + plain.size()) != 1)
+      EVP_CIPHER_CTX_ctrl(ctx->get(), EVP_CTRL_GCM_GET_TAG, static_cast<int>(kGcmIcvLen), out.data() + plain.size()) !=
+          1)
     return ossl_fail(c, "encryption failed");
   return out;
 }

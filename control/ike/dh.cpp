@@ -17,13 +17,9 @@ using ParamPtr = std::unique_ptr<OSSL_PARAM, OsslFree<OSSL_PARAM_free>>;
 using EcGroupPtr = std::unique_ptr<EC_GROUP, OsslFree<EC_GROUP_free>>;
 using EcPointPtr = std::unique_ptr<EC_POINT, OsslFree<EC_POINT_free>>;
 
-Error fail(const DhInfo& info, const std::string& what) {
-  return Error{std::string(info.name) + ": " + what};
-}
+Error fail(const DhInfo& info, const std::string& what) { return Error{std::string(info.name) + ": " + what}; }
 
-Error ossl_fail(const DhInfo& info, const std::string& what) {
-  return fail(info, what + ": " + pki::openssl_error());
-}
+Error ossl_fail(const DhInfo& info, const std::string& what) { return fail(info, what + ": " + pki::openssl_error()); }
 
 // The MODP primes come from OpenSSL's copies of RFC 2409 and RFC 3526;
 // the generator is 2 for both.
@@ -65,8 +61,7 @@ EvpPkeyPtr ec_key(DhGroup g, const BIGNUM* priv, ByteView encoded_pub) {
   const char* curve = ec_curve(g);
   return from_params("EC", priv ? EVP_PKEY_KEYPAIR : EVP_PKEY_PUBLIC_KEY, [&](OSSL_PARAM_BLD* b) {
     return OSSL_PARAM_BLD_push_utf8_string(b, OSSL_PKEY_PARAM_GROUP_NAME, curve, 0) &&
-           OSSL_PARAM_BLD_push_octet_string(b, OSSL_PKEY_PARAM_PUB_KEY, encoded_pub.data(),
-                                            encoded_pub.size()) &&
+           OSSL_PARAM_BLD_push_octet_string(b, OSSL_PKEY_PARAM_PUB_KEY, encoded_pub.data(), encoded_pub.size()) &&
            (!priv || OSSL_PARAM_BLD_push_BN(b, OSSL_PKEY_PARAM_PRIV_KEY, priv));
   });
 }
@@ -87,8 +82,7 @@ Result<Bytes> public_of(const DhInfo& info, EVP_PKEY* key) {
       // Uncompressed SEC1 encoding: 0x04 || x || y; IKE sends x || y.
       Bytes sec1(info.public_len + 1);
       size_t n = 0;
-      if (EVP_PKEY_get_octet_string_param(key, OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY, sec1.data(), sec1.size(),
-                                          &n) != 1 ||
+      if (EVP_PKEY_get_octet_string_param(key, OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY, sec1.data(), sec1.size(), &n) != 1 ||
           n != sec1.size() || sec1[0] != 0x04)
         return ossl_fail(info, "cannot encode the public point");
       std::copy(sec1.begin() + 1, sec1.end(), out.begin());
@@ -114,8 +108,8 @@ Result<Bytes> ec_public_from_private(const DhInfo& info, const BIGNUM* priv) {
   if (!point || !bn || EC_POINT_mul(group.get(), point.get(), priv, nullptr, nullptr, bn.get()) != 1)
     return ossl_fail(info, "cannot compute the public point");
   Bytes out(info.public_len + 1);
-  if (EC_POINT_point2oct(group.get(), point.get(), POINT_CONVERSION_UNCOMPRESSED, out.data(), out.size(),
-                         bn.get()) != out.size())
+  if (EC_POINT_point2oct(group.get(), point.get(), POINT_CONVERSION_UNCOMPRESSED, out.data(), out.size(), bn.get()) !=
+      out.size())
     return ossl_fail(info, "cannot encode the public point");
   return out;
 }
@@ -123,8 +117,8 @@ Result<Bytes> ec_public_from_private(const DhInfo& info, const BIGNUM* priv) {
 // The peer's KE data as an EVP_PKEY, validated as the header describes.
 Result<EvpPkeyPtr> peer_key(const DhInfo& info, ByteView data) {
   if (data.size() != info.public_len)
-    return fail(info, "public value is " + std::to_string(data.size()) + " bytes, expected " +
-                          std::to_string(info.public_len));
+    return fail(
+        info, "public value is " + std::to_string(data.size()) + " bytes, expected " + std::to_string(info.public_len));
   switch (info.kind) {
     case DhKind::kModp: {
       BignumPtr y(BN_bin2bn(data.data(), static_cast<int>(data.size()), nullptr));
@@ -176,12 +170,8 @@ Result<KeyExchange> KeyExchange::generate(DhGroup group) {
       if (ctx && EVP_PKEY_keygen_init(ctx.get()) == 1 && EVP_PKEY_keygen(ctx.get(), &k) == 1) key.reset(k);
       break;
     }
-    case DhKind::kEcp:
-      key.reset(EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", ec_curve(group)));
-      break;
-    case DhKind::kX25519:
-      key.reset(EVP_PKEY_Q_keygen(nullptr, nullptr, "X25519"));
-      break;
+    case DhKind::kEcp: key.reset(EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", ec_curve(group))); break;
+    case DhKind::kX25519: key.reset(EVP_PKEY_Q_keygen(nullptr, nullptr, "X25519")); break;
   }
   if (!key) return ossl_fail(*info, "key generation failed");
   auto pub = public_of(*info, key.get());
@@ -228,8 +218,7 @@ Result<Secret> KeyExchange::shared_secret(ByteView peer_public) const {
   // zero bytes unless asked not to.
   if (info_.kind == DhKind::kModp && EVP_PKEY_CTX_set_dh_pad(ctx.get(), 1) != 1)
     return ossl_fail(info_, "cannot derive");
-  if (EVP_PKEY_derive_set_peer(ctx.get(), peer->get()) != 1)
-    return ossl_fail(info_, "peer public value refused");
+  if (EVP_PKEY_derive_set_peer(ctx.get(), peer->get()) != 1) return ossl_fail(info_, "peer public value refused");
   size_t n = 0;
   if (EVP_PKEY_derive(ctx.get(), nullptr, &n) != 1) return ossl_fail(info_, "cannot derive");
   Secret out(n);

@@ -42,8 +42,7 @@ class KeyExchange {
   Result<Secret> shared_secret(ByteView peer_public) const;
 
  private:
-  KeyExchange(DhInfo info, EvpPkeyPtr key, Bytes pub)
-      : info_(info), key_(std::move(key)), public_(std::move(pub)) {}
+  KeyExchange(DhInfo info, EvpPkeyPtr key, Bytes pub) : info_(info), key_(std::move(key)), public_(std::move(pub)) {}
 
   DhInfo info_;
   EvpPkeyPtr key_;

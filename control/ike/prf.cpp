@@ -33,16 +33,15 @@ Result<Secret> prf(IkeHash h, ByteView key, ByteView data) {
   if (EVP_MAC_update(ctx.get(), data.data(), data.size()) != 1) return mac_error(h, "update failed");
   Secret out(hash_info(h).out_len);
   size_t n = 0;
-  if (EVP_MAC_final(ctx.get(), out.data(), &n, out.size()) != 1 || n != out.size())
-    return mac_error(h, "final failed");
+  if (EVP_MAC_final(ctx.get(), out.data(), &n, out.size()) != 1 || n != out.size()) return mac_error(h, "final failed");
   return out;
 }
 
 Result<Secret> prf_plus(IkeHash h, ByteView key, ByteView seed, size_t length) {
   size_t block = hash_info(h).out_len;
   if (length > 255 * block)
-    return Error{"prf+ cannot produce " + std::to_string(length) + " bytes with " +
-                 std::string(hash_info(h).name) + " (at most " + std::to_string(255 * block) + ")"};
+    return Error{"prf+ cannot produce " + std::to_string(length) + " bytes with " + std::string(hash_info(h).name) +
+                 " (at most " + std::to_string(255 * block) + ")"};
   Secret out;
   out.reserve(length + block);
   Secret t;  // T(n-1); empty before T1
@@ -66,8 +65,7 @@ Result<Bytes> integrity_icv(IkeHash h, ByteView key, ByteView data) {
 
 bool integrity_ok(IkeHash h, ByteView key, ByteView data, ByteView icv) {
   auto expected = integrity_icv(h, key, data);
-  return expected && expected->size() == icv.size() &&
-         CRYPTO_memcmp(expected->data(), icv.data(), icv.size()) == 0;
+  return expected && expected->size() == icv.size() && CRYPTO_memcmp(expected->data(), icv.data(), icv.size()) == 0;
 }
 
 }  // namespace keyway::ike

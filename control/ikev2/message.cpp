@@ -55,13 +55,22 @@ Parsed<PayloadBody> parse_body(PayloadType type, PayloadType next, ByteView body
 
 bool is_known(PayloadType t) {
   switch (t) {
-    case PayloadType::kSa: case PayloadType::kKe: case PayloadType::kIdi: case PayloadType::kIdr:
-    case PayloadType::kCert: case PayloadType::kCertReq: case PayloadType::kAuth: case PayloadType::kNonce:
-    case PayloadType::kNotify: case PayloadType::kDelete: case PayloadType::kVendor: case PayloadType::kTsi:
-    case PayloadType::kTsr: case PayloadType::kSk: case PayloadType::kSkf:
-      return true;
-    default:
-      return false;
+    case PayloadType::kSa:
+    case PayloadType::kKe:
+    case PayloadType::kIdi:
+    case PayloadType::kIdr:
+    case PayloadType::kCert:
+    case PayloadType::kCertReq:
+    case PayloadType::kAuth:
+    case PayloadType::kNonce:
+    case PayloadType::kNotify:
+    case PayloadType::kDelete:
+    case PayloadType::kVendor:
+    case PayloadType::kTsi:
+    case PayloadType::kTsr:
+    case PayloadType::kSk:
+    case PayloadType::kSkf: return true;
+    default: return false;
   }
 }
 
@@ -128,9 +137,8 @@ Parsed<Message> parse_message(ByteView datagram) {
   Message m;
   uint8_t first = 0, version = 0, exchange = 0;
   uint32_t length = 0;
-  if (!r.read_be64(m.header.spi_i) || !r.read_be64(m.header.spi_r) || !r.read_u8(first) ||
-      !r.read_u8(version) || !r.read_u8(exchange) || !r.read_u8(m.header.flags) ||
-      !r.read_be32(m.header.message_id) || !r.read_be32(length))
+  if (!r.read_be64(m.header.spi_i) || !r.read_be64(m.header.spi_r) || !r.read_u8(first) || !r.read_u8(version) ||
+      !r.read_u8(exchange) || !r.read_u8(m.header.flags) || !r.read_be32(m.header.message_id) || !r.read_be32(length))
     return syntax("message of " + num(datagram.size()) + " bytes is shorter than the 28-byte IKE header");
   m.header.major = version >> 4;
   m.header.minor = version & 0x0f;
@@ -138,8 +146,7 @@ Parsed<Message> parse_message(ByteView datagram) {
   if (m.header.major != 2)
     return Rejection{"IKE major version " + num(m.header.major) + " (2 expected)", NotifyType::kInvalidMajorVersion};
   if (length != datagram.size())
-    return syntax("header length " + num(length) + " differs from the datagram's " + num(datagram.size()) +
-                  " bytes");
+    return syntax("header length " + num(length) + " differs from the datagram's " + num(datagram.size()) + " bytes");
   auto payloads = parse_chain(static_cast<PayloadType>(first), r.rest(), kHeaderLen, true);
   if (!payloads) return payloads.rejection();
   m.payloads = payloads.take();
@@ -201,16 +208,26 @@ Payload make(PayloadBody body) {
   PayloadType type = std::visit(
       [](const auto& b) {
         using T = std::decay_t<decltype(b)>;
-        if constexpr (std::is_same_v<T, SaPayload>) return PayloadType::kSa;
-        else if constexpr (std::is_same_v<T, KePayload>) return PayloadType::kKe;
-        else if constexpr (std::is_same_v<T, AuthPayload>) return PayloadType::kAuth;
-        else if constexpr (std::is_same_v<T, NoncePayload>) return PayloadType::kNonce;
-        else if constexpr (std::is_same_v<T, NotifyPayload>) return PayloadType::kNotify;
-        else if constexpr (std::is_same_v<T, DeletePayload>) return PayloadType::kDelete;
-        else if constexpr (std::is_same_v<T, VendorPayload>) return PayloadType::kVendor;
-        else if constexpr (std::is_same_v<T, EncryptedPayload>) return PayloadType::kSk;
-        else if constexpr (std::is_same_v<T, FragmentPayload>) return PayloadType::kSkf;
-        else return PayloadType::kNone;  // IDi/IDr, TSi/TSr, CERT/CERTREQ, unknown: say which
+        if constexpr (std::is_same_v<T, SaPayload>)
+          return PayloadType::kSa;
+        else if constexpr (std::is_same_v<T, KePayload>)
+          return PayloadType::kKe;
+        else if constexpr (std::is_same_v<T, AuthPayload>)
+          return PayloadType::kAuth;
+        else if constexpr (std::is_same_v<T, NoncePayload>)
+          return PayloadType::kNonce;
+        else if constexpr (std::is_same_v<T, NotifyPayload>)
+          return PayloadType::kNotify;
+        else if constexpr (std::is_same_v<T, DeletePayload>)
+          return PayloadType::kDelete;
+        else if constexpr (std::is_same_v<T, VendorPayload>)
+          return PayloadType::kVendor;
+        else if constexpr (std::is_same_v<T, EncryptedPayload>)
+          return PayloadType::kSk;
+        else if constexpr (std::is_same_v<T, FragmentPayload>)
+          return PayloadType::kSkf;
+        else
+          return PayloadType::kNone;  // IDi/IDr, TSi/TSr, CERT/CERTREQ, unknown: say which
       },
       body);
   return Payload{type, false, std::move(body)};

@@ -71,9 +71,9 @@ struct UnknownPayload {
   Bytes body;
 };
 
-using PayloadBody = std::variant<SaPayload, KePayload, IdPayload, CertPayload, AuthPayload, NoncePayload,
-                                 NotifyPayload, DeletePayload, VendorPayload, TsPayload, EncryptedPayload,
-                                 FragmentPayload, UnknownPayload>;
+using PayloadBody =
+    std::variant<SaPayload, KePayload, IdPayload, CertPayload, AuthPayload, NoncePayload, NotifyPayload, DeletePayload,
+                 VendorPayload, TsPayload, EncryptedPayload, FragmentPayload, UnknownPayload>;
 
 struct Payload {
   PayloadType type = PayloadType::kNone;
@@ -81,7 +81,9 @@ struct Payload {
   PayloadBody body;
 
   template <class T>
-  const T* as() const { return std::get_if<T>(&body); }
+  const T* as() const {
+    return std::get_if<T>(&body);
+  }
 };
 
 struct Message {

@@ -27,8 +27,7 @@ ike::Result<NotifyPayload> parse_notify(ByteView body) {
   n.protocol = static_cast<Protocol>(protocol);
   n.type = static_cast<NotifyType>(type);
   ByteView spi;
-  if (!r.read_bytes(spi_size, spi))
-    return bad(n, "SPI size " + std::to_string(spi_size) + " runs past the payload");
+  if (!r.read_bytes(spi_size, spi)) return bad(n, "SPI size " + std::to_string(spi_size) + " runs past the payload");
   n.spi.assign(spi.begin(), spi.end());
   ByteView data = r.rest();
   n.data.assign(data.begin(), data.end());
@@ -45,10 +44,8 @@ ike::Status verify_notify(const NotifyPayload& n) {
     return bad(n, "SPI size " + std::to_string(n.spi.size()) + " is not 0, 4 or 8");
   switch (n.type) {
     case NotifyType::kNatDetectionSourceIp:
-    case NotifyType::kNatDetectionDestinationIp:
-      return size(20);
-    case NotifyType::kInvalidKePayload:
-      return size(2);
+    case NotifyType::kNatDetectionDestinationIp: return size(20);
+    case NotifyType::kInvalidKePayload: return size(2);
     case NotifyType::kCookie:
       if (n.data.empty() || n.data.size() > 64)
         return bad(n, "data is " + std::to_string(n.data.size()) + " bytes, outside 1..64");
@@ -60,14 +57,12 @@ ike::Status verify_notify(const NotifyPayload& n) {
     case NotifyType::kInitialContact:
     case NotifyType::kUseTransportMode:
     case NotifyType::kEspTfcPaddingNotSupported:
-    case NotifyType::kNonFirstFragmentsAlso:
-      return size(0);
+    case NotifyType::kNonFirstFragmentsAlso: return size(0);
     case NotifyType::kRekeySa:
       if ((n.protocol != Protocol::kEsp && n.protocol != Protocol::kAh) || n.spi.size() != 4)
         return bad(n, "needs protocol ESP or AH and a 4-byte SPI");
       return ike::ok_status();
-    default:
-      return ike::ok_status();
+    default: return ike::ok_status();
   }
 }
 

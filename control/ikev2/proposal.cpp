@@ -125,8 +125,7 @@ std::optional<Proposal> match(const Proposal& offered, const Proposal& local, st
     if (!ok) continue;
     // Every IKE SA needs a PRF, a DH group and (without AEAD) integrity.
     auto count = [&](TransformType type) { return of_type(out, type).size(); };
-    if (out.protocol == Protocol::kIke && (count(TransformType::kPrf) == 0 || count(TransformType::kDh) == 0))
-      continue;
+    if (out.protocol == Protocol::kIke && (count(TransformType::kPrf) == 0 || count(TransformType::kDh) == 0)) continue;
     if (!is_aead_id(encr.id) && count(TransformType::kInteg) == 0) continue;
     return out;
   }
@@ -167,13 +166,15 @@ Result<Proposal> ike_proposal(const config::Ikev2Proposal& p, uint8_t number) {
   bool any_cbc = false;
   for (IkeCipher c : p.encryption) {
     const CipherRow* r = cipher_row([&](const CipherRow& row) { return row.ike == c; });
-    if (!r) return Error{"proposal " + p.name + ": encryption " + std::string(config::ike_cipher_name(c)) +
-                         " is not supported by keyway's IKEv2"};
+    if (!r)
+      return Error{"proposal " + p.name + ": encryption " + std::string(config::ike_cipher_name(c)) +
+                   " is not supported by keyway's IKEv2"};
     out.transforms.push_back(encr_transform(*r));
     any_cbc |= !is_aead_id(r->id);
   }
   for (IkeHash h : p.prf)
-    out.transforms.push_back({TransformType::kPrf, hash_row([&](const HashRow& r) { return r.hash == h; })->prf, 0, false});
+    out.transforms.push_back(
+        {TransformType::kPrf, hash_row([&](const HashRow& r) { return r.hash == h; })->prf, 0, false});
   // Integrity transforms mean nothing beside AES-GCM alone (RFC 5282 8).
   if (any_cbc)
     for (IkeHash h : p.integrity)

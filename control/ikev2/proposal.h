@@ -33,8 +33,8 @@ namespace prf_id {
 inline constexpr uint16_t kHmacMd5 = 1, kHmacSha1 = 2, kHmacSha256 = 5, kHmacSha384 = 6, kHmacSha512 = 7;
 }
 namespace integ_id {
-inline constexpr uint16_t kNone = 0, kHmacMd5_96 = 1, kHmacSha1_96 = 2, kHmacSha256_128 = 12,
-                          kHmacSha384_192 = 13, kHmacSha512_256 = 14;
+inline constexpr uint16_t kNone = 0, kHmacMd5_96 = 1, kHmacSha1_96 = 2, kHmacSha256_128 = 12, kHmacSha384_192 = 13,
+                          kHmacSha512_256 = 14;
 }
 
 // One proposal (protocol IKE) with every algorithm of the configured

@@ -35,8 +35,8 @@ ike::Status check_keys(const SkKeys& k) {
                  std::to_string(c.key_len + c.salt_len)};
   if (c.aead != !k.integ) return Error{std::string(c.name) + (c.aead ? " takes no" : " needs an") + " integrity key"};
   if (k.integ && k.integ_key.size() != ike::hash_info(*k.integ).integ_key_len)
-    return Error{std::string(ike::hash_info(*k.integ).integ_name) + ": SK_a is " +
-                 std::to_string(k.integ_key.size()) + " bytes"};
+    return Error{std::string(ike::hash_info(*k.integ).integ_name) + ": SK_a is " + std::to_string(k.integ_key.size()) +
+                 " bytes"};
   return ike::ok_status();
 }
 
@@ -194,8 +194,8 @@ Result<Bytes> open_fragment(ByteView datagram, const FragmentPayload& f, const S
   if (f.body_offset + f.body.size() != datagram.size() || f.body_offset < kHeaderLen + 8)
     return Error{"SKF payload does not belong to this datagram"};
   auto plain = open_body(keys, datagram.first(f.body_offset), datagram.subspan(f.body_offset));
-  if (!plain) return Error{"SKF payload " + std::to_string(f.number) + "/" + std::to_string(f.total) + ": " +
-                           plain.error()};
+  if (!plain)
+    return Error{"SKF payload " + std::to_string(f.number) + "/" + std::to_string(f.total) + ": " + plain.error()};
   return plain;
 }
 

@@ -58,8 +58,7 @@ void write(const TsPayload& ts, Writer& w) {
   }
 }
 
-TrafficSelector ipv4_range(uint32_t start, uint32_t end, uint8_t ip_protocol, uint16_t start_port,
-                           uint16_t end_port) {
+TrafficSelector ipv4_range(uint32_t start, uint32_t end, uint8_t ip_protocol, uint16_t start_port, uint16_t end_port) {
   return {TsType::kIpv4Range, ip_protocol, start_port, end_port, be32_bytes(start), be32_bytes(end)};
 }
 
