@@ -4,7 +4,10 @@
 write_samples puts the codec's sample messages (tests/ike/samples.cpp)
 into a pcap as UDP/500 packets; tshark, written by others, must dissect
 every payload without a malformation and read back the values keyway
-meant to write.
+meant to write. Then IKE_AUTH sealed in SK payloads with every IKE cipher
+suite: given the keys (its IKEv2 decryption table), Wireshark must find
+each Integrity Checksum Data correct (the GCM tag over keyway's AAD, or
+the HMAC over keyway's message) and read the decrypted IDi.
 
 Usage: tshark_ikev2.py WRITE_SAMPLES TSHARK
 """
@@ -40,8 +43,8 @@ def known_fields(tshark):
     return {line.split("\t")[2] for line in out.splitlines() if line.startswith("F\t")}
 
 
-def dissect(tshark, pcap, fields):
-    cmd = [tshark, "-r", pcap, "-T", "fields", "-E", "occurrence=a", "-E", "aggregator=|"]
+def dissect(tshark, pcap, fields, options=()):
+    cmd = [tshark, "-r", pcap, "-T", "fields", "-E", "occurrence=a", "-E", "aggregator=|", *options]
     for f in fields:
         cmd += ["-e", f]
     out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
@@ -52,21 +55,50 @@ def dissect(tshark, pcap, fields):
     return frames
 
 
+def check_sealed(tshark, pcap, manifest):
+    """Decrypts the sealed frames with their keys; returns how many passed."""
+    options = []
+    for line in manifest:
+        spi_i, spi_r, rest = line.split(" ", 2)
+        # "cipher name [RFC]" SK_e "integrity name [RFC]" SK_a; names contain blanks.
+        encr_name, rest = rest.split("] ", 1)
+        sk_e, rest = rest.split(" ", 1)
+        integ_name, sk_a = rest.rsplit("] ", 1)
+        options += ["-o", f'uat:ikev2_decryption_table:{spi_i},{spi_r},{sk_e},{sk_e},"{encr_name}]",'
+                          f'{sk_a.strip()},{sk_a.strip()},"{integ_name}]"']
+    cmd = [tshark, "-r", pcap, "-V", *options]
+    out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
+    passed = 0
+    # Frames 1-4 are the cleartext samples; the sealed ones follow.
+    for n, frame in enumerate(out.split("\nFrame ")[4:], 5):
+        line = manifest[n - 5]
+        ok_icv = "Integrity Checksum Data" in frame and "[correct]" in frame
+        ok_id = "ID_FQDN: R1.cisco.com" in frame and "[Malformed" not in frame
+        if ok_icv and ok_id:
+            passed += 1
+        else:
+            failures.append(f"frame {n} ({line.split(' ')[2:4]}): ICV correct {ok_icv}, IDi decrypted {ok_id}")
+    return passed
+
+
 def main():
     write_samples, tshark = sys.argv[1], sys.argv[2]
     with tempfile.TemporaryDirectory() as tmp:
         pcap = str(Path(tmp) / "ikev2.pcap")
-        subprocess.run([write_samples, pcap], check=True)
+        manifest = subprocess.run([write_samples, pcap], check=True, capture_output=True,
+                                  text=True).stdout.splitlines()
         available = known_fields(tshark)
         fields = [f for f in FIELDS if f in available or f.startswith("_ws.")]
         missing = [f for f in FIELDS if f not in fields]
         if missing:
             print("tshark lacks fields (not checked):", ", ".join(missing))
         frames = dissect(tshark, pcap, fields)
+        sealed = check_sealed(tshark, pcap, manifest)
 
-    if len(frames) != 4:
-        print(f"FAIL: tshark read {len(frames)} frames, expected 4")
+    if len(frames) != 4 + len(manifest):
+        print(f"FAIL: tshark read {len(frames)} frames, expected {4 + len(manifest)}")
         return 1
+    frames = frames[:4]
     get = lambda fr, name: fr.get(name, [])
 
     for n, fr in enumerate(frames, 1):
@@ -127,6 +159,8 @@ def main():
     check(4, "delete SPIs", get(info, "isakmp.delete.spi"), ["c001d00d", "12345678"])
     check(4, "length", get(info, "isakmp.length"), ["52"])
 
+    if sealed != len(manifest):
+        failures.append(f"{sealed} of {len(manifest)} sealed messages verified and decrypted")
     for f in failures:
         print("FAIL:", f)
     print(f"{len(failures)} mismatches between keyway's messages and Wireshark's reading")

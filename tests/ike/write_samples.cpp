@@ -3,10 +3,17 @@
 // (tshark_ikev2.py); with a directory as well, also each message as a raw
 // file there, plus IKE_AUTH sealed with fuzz_ikev2's fixed GCM key: the
 // fuzzer's seeds (tests/ike/fuzz_seeds/).
+// After the cleartext samples come IKE_AUTH messages sealed in SK payloads
+// with each IKE cipher suite, one SPI pair per suite; standard output gets
+// one line per sealed message — "SPIi SPIr cipher SK_e integrity SK_a" —
+// for Wireshark's IKEv2 decryption table.
 // Usage: write_samples OUT.pcap [SEED_DIR]
 #include <cstdio>
 #include <fstream>
 #include <iostream>
+#include <optional>
+#include <string>
+#include <tuple>
 
 #include "control/ikev2/sk.h"
 #include "tests/ike/samples.h"
@@ -18,6 +25,16 @@ using keyway::ikev2::Bytes;
 void put16(Bytes& b, unsigned v) {
   b.push_back(static_cast<uint8_t>(v >> 8));
   b.push_back(static_cast<uint8_t>(v));
+}
+
+std::string hex(const keyway::ike::Secret& b) {
+  static const char* digits = "0123456789abcdef";
+  std::string out;
+  for (uint8_t c : b) {
+    out += digits[c >> 4];
+    out += digits[c & 15];
+  }
+  return out;
 }
 
 void write_file(const std::string& path, const Bytes& b) {
@@ -92,6 +109,44 @@ int main(int argc, char** argv) {
     put32le(f, static_cast<uint32_t>(p.size()));
     put32le(f, static_cast<uint32_t>(p.size()));
     f.write(reinterpret_cast<const char*>(p.data()), static_cast<std::streamsize>(p.size()));
+  }
+  // The suites, with keys of a recognisable pattern.
+  using keyway::ike::IkeCipher;
+  using keyway::ike::IkeHash;
+  const std::tuple<IkeCipher, std::optional<IkeHash>, const char*, const char*> suites[] = {
+      {IkeCipher::kAesGcm128, std::nullopt, "AES-GCM-128 with 16 octet ICV [RFC5282]", "NONE [RFC4306]"},
+      {IkeCipher::kAesGcm256, std::nullopt, "AES-GCM-256 with 16 octet ICV [RFC5282]", "NONE [RFC4306]"},
+      {IkeCipher::kAes128, IkeHash::kSha256, "AES-CBC-128 [RFC3602]", "HMAC_SHA2_256_128 [RFC4868]"},
+      {IkeCipher::kAes256, IkeHash::kSha512, "AES-CBC-256 [RFC3602]", "HMAC_SHA2_512_256 [RFC4868]"},
+      {IkeCipher::kAes192, IkeHash::kSha384, "AES-CBC-192 [RFC3602]", "HMAC_SHA2_384_192 [RFC4868]"},
+      {IkeCipher::k3des, IkeHash::kSha1, "3DES [RFC2451]", "HMAC_SHA1_96 [RFC2404]"},
+      {IkeCipher::kAes128, IkeHash::kMd5, "AES-CBC-128 [RFC3602]", "HMAC_MD5_96 [RFC2403]"},
+  };
+  uint8_t n = 0;
+  for (const auto& [encr, integ, encr_name, integ_name] : suites) {
+    ++n;
+    keyway::ikev2::SkKeys k;
+    k.encr = encr;
+    k.integ = integ;
+    k.encr_key.assign(keyway::ike::cipher_keymat_len(encr), static_cast<uint8_t>(0x10 + n));
+    if (integ) k.integ_key.assign(keyway::ike::hash_info(*integ).integ_key_len, static_cast<uint8_t>(0x20 + n));
+    keyway::ikev2::Message auth = keyway::test::ike_auth_cleartext();
+    auth.header.spi_i = 0x5a5a5a5a00000000u | n;
+    auth.header.spi_r = 0xa5a5a5a500000000u | n;
+    auto sealed = keyway::ikev2::seal_message(auth.header, auth.payloads, k);
+    if (!sealed) {
+      std::cerr << sealed.error() << "\n";
+      return 1;
+    }
+    Bytes p = packet(*sealed);
+    put32le(f, ++t);
+    put32le(f, 0);
+    put32le(f, static_cast<uint32_t>(p.size()));
+    put32le(f, static_cast<uint32_t>(p.size()));
+    f.write(reinterpret_cast<const char*>(p.data()), static_cast<std::streamsize>(p.size()));
+    std::printf("%016llx %016llx %s %s %s %s\n", static_cast<unsigned long long>(auth.header.spi_i),
+                static_cast<unsigned long long>(auth.header.spi_r), encr_name, hex(k.encr_key).c_str(), integ_name,
+                hex(k.integ_key).c_str());
   }
   if (argc == 3) {
     keyway::ikev2::SkKeys gcm{keyway::ike::IkeCipher::kAesGcm128, std::nullopt, keyway::ike::Secret(20, 1), {}};
