@@ -56,6 +56,23 @@ size_t ChildSaTable::clear(dp::TunnelId tunnel) {
   return n;
 }
 
+size_t ChildSaTable::remove(dp::TunnelId tunnel, uint32_t inbound_spi) {
+  if (tunnel >= tunnels_.size()) return 0;
+  Tunnel& t = tunnels_[tunnel];
+  auto in = std::find_if(t.sas.begin(), t.sas.end(), [&](const ChildSa& s) {
+    return s.dir == dp::Direction::kInbound && s.spi == inbound_spi;
+  });
+  if (in == t.sas.end()) return 0;
+  const bool current = in->current;
+  size_t n = control_.delete_inbound(0, inbound_spi) ? 1 : 0;
+  t.sas.erase(in);
+  if (current) {
+    n += control_.delete_outbound(0, tunnel) ? 1 : 0;
+    std::erase_if(t.sas, [](const ChildSa& s) { return s.current; });
+  }
+  return n;
+}
+
 void ChildSaTable::poll(Clock::time_point now) {
   for (Tunnel& t : tunnels_) {
     std::erase_if(t.sas, [&](const ChildSa& s) {

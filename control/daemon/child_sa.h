@@ -58,6 +58,11 @@ class ChildSaTable {
   bool install(dp::TunnelId tunnel, const ChildSaPair& pair, Clock::time_point now, std::string* error);
   // Deletes every SA of the tunnel; returns how many.
   size_t clear(dp::TunnelId tunnel);
+  // Deletes the pair whose inbound SA has `inbound_spi` (IKE's delete of a
+  // child SA): a lingering inbound SA alone, or, for the current pair, both
+  // directions (the tunnel then has no SA and fails closed until the next
+  // install). Returns how many SAs were deleted (0: no such SA).
+  size_t remove(dp::TunnelId tunnel, uint32_t inbound_spi);
   // Deletes lingering inbound SAs whose grace period ended.
   void poll(Clock::time_point now);
 

@@ -76,6 +76,28 @@ TEST(ChildSaTable, ClearDeletesBothDirectionsNow) {
   EXPECT_EQ(b.table.clear(7), 0u) << "a tunnel never seen";
 }
 
+TEST(ChildSaTable, RemoveByInboundSpi) {
+  TableBed b;
+  ASSERT_TRUE(b.bed.ok());
+  std::string err;
+  const auto t0 = Clock::now();
+  ASSERT_TRUE(b.table.install(0, pair_for(0x130, 0x230), t0, &err)) << err;
+  ASSERT_TRUE(b.table.install(0, pair_for(0x131, 0x231), t0, &err)) << err;
+  b.apply();
+  EXPECT_EQ(b.table.remove(0, 0x130), 1u) << "the lingering inbound SA alone";
+  b.apply();
+  EXPECT_TRUE(b.table.up(0));
+  EXPECT_EQ(b.bed.worker->inbound_sas(), 1u);
+  EXPECT_EQ(b.table.remove(0, 0x999), 0u);
+  EXPECT_EQ(b.table.remove(0, 0x231), 0u) << "an outbound SPI names no pair";
+  EXPECT_EQ(b.table.remove(0, 0x131), 2u) << "the current pair: both directions";
+  b.apply();
+  EXPECT_FALSE(b.table.up(0));
+  EXPECT_EQ(b.bed.worker->outbound_sa(0), nullptr);
+  EXPECT_EQ(b.bed.worker->inbound_sas(), 0u);
+  EXPECT_TRUE(b.table.sas(0).empty());
+}
+
 TEST(ChildSaTable, RefusalsLeaveTheTunnelUnchanged) {
   TableBed b;
   ASSERT_TRUE(b.bed.ok());
