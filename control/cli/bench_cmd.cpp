@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "control/cli/bench_runtime.h"
 #include "control/cli/commands.h"
 #include "dataplane/bench/bench.h"
 #include "dataplane/eal/eal.h"
@@ -18,6 +19,7 @@ namespace {
 constexpr const char* kUsage =
     "usage: keyway bench [--json] [--transform LIST] [--direction LIST] [--size LIST]\n"
     "                    [--repeat N] [--packets N] [--burst N] [-- EAL ARGS]\n"
+    "       keyway bench --runtime ...   the worker loop itself (see --runtime --help)\n"
     "\n"
     "Measures the ESP engine on this core (the EAL main lcore) for each transform,\n"
     "direction and inner packet size, and the raw intel-ipsec-mb rate for the same\n"
@@ -66,6 +68,8 @@ std::string size_name(uint32_t size) { return size == dp::kImix ? "imix" : std::
 }  // namespace
 
 int cmd_bench(int argc, char** argv) {
+  for (int i = 1; i < argc && std::strcmp(argv[i], "--") != 0; ++i)
+    if (!std::strcmp(argv[i], "--runtime")) return cmd_bench_runtime(argc, argv);
   dp::BenchOptions opt;
   bool json = false;
   std::vector<std::string> eal_args;
