@@ -46,7 +46,7 @@ std::span<const EspTransform> esp_transforms();
 EspCipher esp_cipher_with_key_size(EspCipher base, unsigned bits);  // kAesCbc128 + 256 -> kAesCbc256
 
 bool is_dh_group(unsigned group);  // 1 2 5 14 15 16 19 20 21 24
-inline constexpr std::string_view kDhGroups = "1, 2, 5, 14, 15, 16, 19, 20, 21 or 24";
+inline constexpr std::string_view kDhGroups = "1, 2, 5, 14, 15, 16, 19, 20, 21, 24 or 31";
 
 std::optional<Deprecation> ike_cipher_deprecation(IkeCipher c);
 std::optional<Deprecation> ike_hash_deprecation(IkeHash h, bool prf);

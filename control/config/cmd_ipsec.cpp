@@ -169,7 +169,7 @@ void set_pfs(Session& s, Args& a) {
     }
     if (!ok || !is_dh_group(n))
       return a.fail("invalid argument", "group1, group2, group5, group14, group15, group16, "
-                                        "group19, group20, group21 or group24");
+                                        "group19, group20, group21, group24 or group31");
     a.word("");
     group = static_cast<DhGroup>(n);
   }

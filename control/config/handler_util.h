@@ -34,7 +34,7 @@ inline std::optional<std::string> read_description(Args& a) {
 
 // A Diffie-Hellman group number, warning when it is discouraged.
 inline std::optional<DhGroup> read_dh_group(Args& a) {
-  auto n = a.number(1, 24, "a Diffie-Hellman group");
+  auto n = a.number(1, 31, "a Diffie-Hellman group");
   if (!n) return std::nullopt;
   if (!is_dh_group(*n)) {
     a.fail_last("unsupported Diffie-Hellman group", "group " + std::string(kDhGroups));

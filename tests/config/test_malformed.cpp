@@ -93,7 +93,9 @@ const Malformed kCases[] = {
      "t.cfg:1:22: error: not a number; got 'ten', expected 1-10000 (isakmp policy priority)"},
     {"unsupported_group", "crypto isakmp policy 10\n group 3\n",
      "t.cfg:2:8: error: unsupported Diffie-Hellman group; got '3', expected group 1, 2, 5, 14, "
-     "15, 16, 19, 20, 21 or 24"},
+     "15, 16, 19, 20, 21, 24 or 31"},
+    {"group_beyond_31", "crypto ikev2 proposal P\n group 32\n",
+     "t.cfg:2:8: error: number out of range; got '32', expected 1-31 (a Diffie-Hellman group)"},
     {"invalid_keyword_argument", "crypto isakmp policy 10\n encr blowfish\n",
      "t.cfg:2:7: error: invalid argument; got 'blowfish', expected des, 3des or aes "
      "[128|192|256]"},
