@@ -1,0 +1,586 @@
+// Two engines with pre-shared keys: establishment and the child SAs they
+// install, negotiation failures, lost and duplicated messages, rekeys,
+// deletes, DPD, NAT traversal and cookies.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+#include "control/ikev2/exchange_rules.h"
+#include "tests/ikev2/harness.h"
+
+namespace keyway::ikev2::test {
+namespace {
+
+using namespace std::chrono_literals;
+
+struct Opts {
+  std::string encryption = "aes-cbc-256";
+  std::string integrity = "integrity sha256";
+  std::string prf;
+  std::string groups = "14";
+  std::string transform = "esp-aes 256 esp-sha256-hmac";
+  std::string psk_local = "cisco123";
+  std::string psk_remote = "cisco123";
+  std::string ipsec_extra;    // lines under `crypto ipsec profile`
+  std::string profile_extra;  // lines under `crypto ikev2 profile`
+};
+
+// R1 is 192.168.0.1, R2 192.168.0.2; each has Tunnel1 to the other.
+std::string psk_config(int self, const Opts& o) {
+  std::string me = "192.168.0." + std::to_string(self), peer = "192.168.0." + std::to_string(3 - self);
+  return "hostname R" + std::to_string(self) +
+         "\n"
+         "crypto ikev2 proposal prop\n"
+         " encryption " + o.encryption + "\n" +
+         (o.integrity.empty() ? "" : " " + o.integrity + "\n") + (o.prf.empty() ? "" : " prf " + o.prf + "\n") +
+         " group " + o.groups +
+         "\n"
+         "crypto ikev2 policy pol\n"
+         " proposal prop\n"
+         "crypto ikev2 keyring keys\n"
+         " peer other\n"
+         "  address " + peer +
+         "\n"
+         "  pre-shared-key local " + o.psk_local +
+         "\n"
+         "  pre-shared-key remote " + o.psk_remote +
+         "\n"
+         "crypto ikev2 profile prof\n"
+         " match identity remote address " + peer +
+         " 255.255.255.255\n"
+         " identity local address " + me +
+         "\n"
+         " authentication remote pre-share\n"
+         " authentication local pre-share\n"
+         " keyring local keys\n" +
+         o.profile_extra +
+         "crypto ipsec transform-set ts " + o.transform +
+         "\n"
+         " mode tunnel\n"
+         "crypto ipsec profile vti\n"
+         " set transform-set ts\n"
+         " set ikev2-profile prof\n" +
+         o.ipsec_extra +
+         "interface Ethernet0/0\n"
+         " ip address " + me +
+         " 255.255.255.0\n"
+         "interface Tunnel1\n"
+         " ip address 10.0.0." + std::to_string(self) +
+         " 255.255.255.0\n"
+         " tunnel source Ethernet0/0\n"
+         " tunnel destination " + peer +
+         "\n"
+         " tunnel mode ipsec ipv4\n"
+         " tunnel protection ipsec profile vti\n"
+         "end\n";
+}
+
+EngineOptions debug_on() {
+  EngineOptions o;
+  o.debug = true;
+  return o;
+}
+
+// A's outbound SA is B's inbound SA, and the other way round.
+void expect_mirrored(const Install& a, const Install& b) {
+  EXPECT_EQ(a.out.spi, b.in.spi);
+  EXPECT_EQ(a.out.key, b.in.key);
+  EXPECT_EQ(a.out.auth_key, b.in.auth_key);
+  EXPECT_EQ(a.out.transform, b.in.transform);
+  EXPECT_EQ(a.out.src, b.in.src);
+  EXPECT_EQ(a.out.dst, b.in.dst);
+  EXPECT_EQ(a.in.spi, b.out.spi);
+  EXPECT_EQ(a.in.key, b.out.key);
+  EXPECT_EQ(a.in.auth_key, b.out.auth_key);
+  EXPECT_EQ(a.in.src, b.out.src);
+  EXPECT_EQ(a.in.dst, b.out.dst);
+  EXPECT_NE(a.in.key, a.out.key);
+  EXPECT_NE(a.in.spi, a.out.spi);
+}
+
+struct Pair {
+  Net net;
+  Router* a = nullptr;
+  Router* b = nullptr;
+  Pair(const Opts& oa, const Opts& ob, EngineOptions ea = debug_on(), EngineOptions eb = debug_on()) {
+    a = &net.add("R1", psk_config(1, oa), {}, std::move(ea));
+    b = &net.add("R2", psk_config(2, ob), {}, std::move(eb));
+  }
+  void up() {
+    a->engine().initiate(1, net.now());
+    net.run();
+  }
+};
+
+TEST(Psk, EstablishesAndInstallsMirroredChildSas) {
+  Pair p({}, {});
+  p.up();
+  EXPECT_TRUE(p.a->engine().tunnel_up(1));
+  EXPECT_TRUE(p.b->engine().tunnel_up(1));
+  ASSERT_EQ(p.a->host().installs.size(), 1u);
+  ASSERT_EQ(p.b->host().installs.size(), 1u);
+  const Install& ia = p.a->host().installs[0];
+  const Install& ib = p.b->host().installs[0];
+  EXPECT_EQ(ia.tunnel, 1u);
+  expect_mirrored(ia, ib);
+  EXPECT_EQ(ia.out.transform, dp::Transform::kAes256CbcSha256);
+  EXPECT_EQ(ia.out.key.size(), 32u);
+  EXPECT_EQ(ia.out.auth_key.size(), 32u);
+  EXPECT_EQ(ia.out.src, ip("192.168.0.1"));
+  EXPECT_EQ(ia.out.dst, ip("192.168.0.2"));
+  EXPECT_FALSE(ia.out.udp_encap);
+  // Lifetimes from the IPsec profile (IOS defaults: 3600 s, 4608000 kB);
+  // the initiator's soft limits come before the responder's.
+  EXPECT_EQ(ia.out.hard_seconds, 3600u);
+  EXPECT_EQ(ia.out.soft_seconds, 3240u);
+  EXPECT_EQ(ib.out.soft_seconds, 3420u);
+  EXPECT_EQ(ia.out.hard_bytes, 4608000ull * 1024);
+  EXPECT_EQ(ia.out.soft_bytes, 4608000ull * 1024 * 9 / 10);
+  EXPECT_TRUE(p.a->host().logged_containing("%IKEV2-5-SA_UP: SA UP: Local 192.168.0.1/500 Remote 192.168.0.2/500"));
+  EXPECT_TRUE(p.b->host().logged_in_order({
+      "IKEv2:(SA ID = 1):Processing IKE_AUTH message",
+      "IKEv2:(SA ID = 1):Searching policy based on peer's identity '192.168.0.1' of type 'IPv4 address'",
+      "IKEv2:found matching IKEv2 profile 'prof'",
+      "IKEv2:(SA ID = 1):Peer's authentication method is 'PSK'",
+  }));
+  std::string show = p.a->engine().show_sa(false);
+  EXPECT_NE(show.find("192.168.0.1/500       192.168.0.2/500       none/none            READY"), std::string::npos)
+      << show;
+  EXPECT_NE(show.find("Encr: AES-CBC, keysize: 256, PRF: SHA256, Hash: SHA256, DH Grp:14, Auth sign: PSK, Auth "
+                      "verify: PSK"),
+            std::string::npos)
+      << show;
+  std::string detailed = p.b->engine().show_sa(true);
+  EXPECT_NE(detailed.find("Initiator of SA : No"), std::string::npos) << detailed;
+  EXPECT_NE(detailed.find("Remote id: 192.168.0.1"), std::string::npos) << detailed;
+  std::string json = p.a->engine().show_sa_json();
+  EXPECT_NE(json.find("\"status\":\"READY\""), std::string::npos) << json;
+  EXPECT_NE(json.find("\"transform\":\"aes256cbc-sha256\""), std::string::npos) << json;
+}
+
+TEST(Psk, GcmKeysCarryTheirSalt) {
+  Opts o;
+  o.encryption = "aes-gcm-256";
+  o.integrity = "";
+  o.prf = "sha384";
+  o.groups = "19";
+  o.transform = "esp-gcm 256";
+  Pair p(o, o);
+  p.up();
+  ASSERT_EQ(p.a->host().installs.size(), 1u);
+  ASSERT_EQ(p.b->host().installs.size(), 1u);
+  const Install& ia = p.a->host().installs[0];
+  expect_mirrored(ia, p.b->host().installs[0]);
+  EXPECT_EQ(ia.out.transform, dp::Transform::kAes256Gcm);
+  EXPECT_EQ(ia.out.key.size(), 36u);  // key || 4-byte salt
+  EXPECT_TRUE(ia.out.auth_key.empty());
+  EXPECT_NE(p.a->engine().show_sa(false).find("Encr: AES-GCM, keysize: 256, PRF: SHA384, Hash: None, DH Grp:19"),
+            std::string::npos);
+}
+
+TEST(Psk, WrongKeyIsAuthenticationFailed) {
+  Opts wrong;
+  wrong.psk_remote = "not-the-key";
+  Pair p({}, wrong);
+  p.up();
+  EXPECT_TRUE(p.b->host().logged_in_order({
+      "IKEv2:(SA ID = 1):Verification of peer's authentication data FAILED",
+      "IKEv2:(SA ID = 1):Sending authentication failure notify",
+      "Payload contents: NOTIFY(AUTHENTICATION_FAILED)",
+  }));
+  EXPECT_TRUE(p.a->host().logged("IKEv2:(SA ID = 1):Received AUTHENTICATION_FAILED notify"));
+  EXPECT_TRUE(p.a->host().installs.empty());
+  EXPECT_TRUE(p.b->host().installs.empty());
+  EXPECT_EQ(p.a->engine().established_count(), 0u);
+  EXPECT_EQ(p.b->engine().established_count(), 0u);
+  EXPECT_EQ(p.a->engine().show_sa(false).find("READY"), std::string::npos);
+}
+
+TEST(Psk, InvalidKeRetriesWithThePeersGroup) {
+  Opts a;
+  a.groups = "19 14";  // the KE goes out for group 19
+  Opts b;
+  b.groups = "14";
+  Pair p(a, b);
+  p.up();
+  EXPECT_TRUE(p.b->host().logged_containing("Sending invalid ke notify"));
+  EXPECT_TRUE(p.a->host().logged("IKEv2:(SA ID = 1):Received INVALID_KE_PAYLOAD notify, peer wants group 14"));
+  EXPECT_TRUE(p.a->engine().tunnel_up(1));
+  EXPECT_NE(p.a->engine().show_sa(false).find("DH Grp:14"), std::string::npos);
+  // The INVALID_KE answer kept no state: the second IKE_SA_INIT made the SA.
+  EXPECT_EQ(p.b->engine().established_count(), 1u);
+  ASSERT_EQ(p.a->host().installs.size(), 1u);
+  expect_mirrored(p.a->host().installs[0], p.b->host().installs[0]);
+}
+
+TEST(Psk, NoCommonIkeProposal) {
+  Opts a;
+  a.encryption = "aes-cbc-128";
+  Opts b;
+  b.encryption = "aes-cbc-256";
+  Pair p(a, b);
+  p.up();
+  EXPECT_TRUE(p.b->host().logged_in_order({"IKEv2:(SA ID = 1):Failed to find a matching policy",
+                                           "IKEv2:(SA ID = 1):Sending no proposal chosen notify"}));
+  EXPECT_TRUE(p.a->host().logged("IKEv2:(SA ID = 1):Received NO_PROPOSAL_CHOSEN notify"));
+  EXPECT_EQ(p.a->engine().show_sa(false).find("IN-NEG"), std::string::npos);
+  EXPECT_EQ(p.b->engine().established_count(), 0u);
+  EXPECT_EQ(p.b->engine().show_sa(false).find("IN-NEG"), std::string::npos);  // no half-open state kept
+}
+
+TEST(Psk, NoCommonEspProposalTearsTheIkeSaDown) {
+  Opts a;
+  Opts b;
+  b.transform = "esp-gcm 128";
+  Pair p(a, b);
+  p.up();
+  EXPECT_TRUE(p.b->host().logged("IKEv2:(SA ID = 1):Failed to find a matching IPsec proposal"));
+  EXPECT_TRUE(p.a->host().logged("IKEv2:(SA ID = 1):Received NO_PROPOSAL_CHOSEN notify: no child SA"));
+  EXPECT_TRUE(p.a->host().installs.empty());
+  EXPECT_TRUE(p.b->host().installs.empty());
+  EXPECT_EQ(p.a->engine().established_count(), 0u);
+  EXPECT_EQ(p.b->engine().established_count(), 0u);  // A's Delete arrived
+}
+
+TEST(Psk, LostMessagesAreRetransmitted) {
+  Pair p({}, {});
+  int init_requests = 0, auth_responses = 0;
+  p.net.drop = [&](const Datagram& d) {
+    WireInfo w = wire_info(d.data);
+    if (w.exchange == 34 && !w.response && init_requests++ == 0) return true;  // first IKE_SA_INIT request
+    if (w.exchange == 35 && w.response && auth_responses++ == 0) return true;  // first IKE_AUTH response
+    return false;
+  };
+  p.up();
+  EXPECT_FALSE(p.a->engine().tunnel_up(1));
+  p.net.advance(10s);
+  EXPECT_TRUE(p.a->engine().tunnel_up(1));
+  EXPECT_EQ(p.a->engine().counters().tx_retransmit, 2u);
+  // The repeated IKE_AUTH request was answered from the response cache,
+  // not processed twice.
+  EXPECT_EQ(p.b->engine().counters().rx_retransmit, 1u);
+  EXPECT_EQ(p.b->host().installs.size(), 1u);
+  ASSERT_EQ(p.a->host().installs.size(), 1u);
+  expect_mirrored(p.a->host().installs[0], p.b->host().installs[0]);
+  EXPECT_TRUE(p.a->host().logged("IKEv2:(SA ID = 1):Retransmitting packet"));
+}
+
+TEST(Psk, DuplicatedMessagesAreAnsweredFromTheCache) {
+  Pair p({}, {});
+  p.net.copies = [](const Datagram&) { return 2; };
+  p.up();
+  EXPECT_TRUE(p.a->engine().tunnel_up(1));
+  EXPECT_EQ(p.a->host().installs.size(), 1u);
+  EXPECT_EQ(p.b->host().installs.size(), 1u);
+  EXPECT_EQ(p.b->engine().established_count(), 1u);
+  // IKE_SA_INIT and IKE_AUTH requests each arrived twice.
+  EXPECT_EQ(p.b->engine().counters().rx_retransmit, 2u);
+  // Duplicated responses find no request waiting for them.
+  EXPECT_GE(p.a->engine().counters().rx_unexpected + p.a->engine().counters().rx_no_sa, 1u);
+}
+
+TEST(Psk, GivesUpWhenThePeerNeverAnswers) {
+  Pair p({}, {});
+  p.net.drop = [](const Datagram&) { return true; };
+  p.up();
+  p.net.advance(60s);
+  EXPECT_NE(p.a->engine().show_sa(false).find("IN-NEG"), std::string::npos);
+  p.net.advance(70s);  // 2 + 4 + 8 + 16 + 32 + 64 = 126 s
+  EXPECT_EQ(p.a->engine().counters().tx_retransmit, 5u);
+  EXPECT_TRUE(p.a->host().logged("IKEv2:(SA ID = 1):Maximum number of retransmissions reached"));
+  EXPECT_EQ(p.a->engine().show_sa(false).find("IN-NEG"), std::string::npos);
+  EXPECT_EQ(p.a->engine().next_timer(), Clock::time_point::max());
+}
+
+TEST(Psk, ChildRekeyOnSoftExpiryReplacesThePair) {
+  Pair p({}, {});
+  p.up();
+  ASSERT_EQ(p.a->host().installs.size(), 1u);
+  Install old_a = p.a->host().installs[0], old_b = p.b->host().installs[0];
+  p.a->engine().child_expiring(1, old_a.out.spi, false, p.net.now());
+  p.net.run();
+  ASSERT_EQ(p.a->host().installs.size(), 2u);
+  ASSERT_EQ(p.b->host().installs.size(), 2u);
+  expect_mirrored(p.a->host().installs[1], p.b->host().installs[1]);
+  EXPECT_NE(p.a->host().installs[1].out.key, old_a.out.key);
+  // The old pair is deleted on both sides after the rekey.
+  EXPECT_EQ(p.a->host().deletes, (std::vector<std::pair<uint32_t, uint32_t>>{{1, old_a.in.spi}}));
+  EXPECT_EQ(p.b->host().deletes, (std::vector<std::pair<uint32_t, uint32_t>>{{1, old_b.in.spi}}));
+  EXPECT_EQ(p.a->host().live().size(), 1u);
+  EXPECT_EQ(p.b->host().live().size(), 1u);
+  EXPECT_TRUE(p.a->host().logged("Payload contents: NOTIFY(REKEY_SA) SA N TSi TSr"));
+  // The rekeyed pair's soft limit is the initiator's (A rekeyed it).
+  EXPECT_EQ(p.a->host().installs[1].out.soft_seconds, 3240u);
+}
+
+TEST(Psk, ChildRekeyWithPfsSendsKe) {
+  Opts o;
+  o.ipsec_extra = " set pfs group14\n";
+  Pair p(o, o);
+  p.up();
+  ASSERT_EQ(p.a->host().installs.size(), 1u);
+  // IKE_AUTH carries no KE even with PFS configured.
+  EXPECT_TRUE(p.a->host().logged_containing("Payload contents: IDi AUTH NOTIFY(INITIAL_CONTACT) SA TSi TSr"));
+  p.b->engine().child_expiring(1, p.b->host().installs[0].in.spi, false, p.net.now());
+  p.net.run();
+  EXPECT_TRUE(p.b->host().logged("Payload contents: NOTIFY(REKEY_SA) SA N KE TSi TSr"));
+  EXPECT_TRUE(p.a->host().logged("Payload contents: SA N KE TSi TSr"));
+  ASSERT_EQ(p.a->host().installs.size(), 2u);
+  expect_mirrored(p.a->host().installs[1], p.b->host().installs[1]);
+  EXPECT_EQ(p.a->host().live().size(), 1u);
+  EXPECT_EQ(p.b->host().live().size(), 1u);
+}
+
+TEST(Psk, PfsMismatchLeavesTheOldPair) {
+  Opts a;
+  a.ipsec_extra = " set pfs group14\n";
+  Pair p(a, {});
+  p.up();
+  ASSERT_EQ(p.a->host().installs.size(), 1u);
+  p.a->engine().child_expiring(1, p.a->host().installs[0].in.spi, false, p.net.now());
+  p.net.run();
+  EXPECT_TRUE(p.a->host().logged("IKEv2:(SA ID = 1):Child SA not created: peer sent NO_PROPOSAL_CHOSEN"));
+  EXPECT_EQ(p.a->host().installs.size(), 1u);
+  EXPECT_TRUE(p.a->host().deletes.empty());
+  EXPECT_TRUE(p.a->engine().tunnel_up(1));
+}
+
+TEST(Psk, ChildRekeyByTime) {
+  Opts o;
+  o.ipsec_extra = " set security-association lifetime seconds 200\n";
+  Pair p(o, o);
+  p.up();
+  ASSERT_EQ(p.a->host().installs.size(), 1u);
+  EXPECT_EQ(p.a->host().installs[0].out.hard_seconds, 200u);
+  EXPECT_EQ(p.a->host().installs[0].out.soft_seconds, 180u);
+  p.net.advance(170s);
+  EXPECT_EQ(p.a->host().installs.size(), 1u);
+  p.net.advance(15s);  // A's soft limit (180 s) passes; B's (190 s) not yet
+  ASSERT_EQ(p.a->host().installs.size(), 2u);
+  ASSERT_EQ(p.b->host().installs.size(), 2u);
+  expect_mirrored(p.a->host().installs[1], p.b->host().installs[1]);
+  EXPECT_EQ(p.a->host().live().size(), 1u);
+  EXPECT_EQ(p.b->host().live().size(), 1u);
+  p.net.advance(400s);  // and again, each time before the hard limit
+  EXPECT_GE(p.a->host().installs.size(), 4u);
+  EXPECT_EQ(p.a->host().live().size(), 1u);
+  EXPECT_TRUE(p.a->engine().tunnel_up(1));
+}
+
+TEST(Psk, HardExpiryDeletesThePairOnBothSides) {
+  Pair p({}, {});
+  p.up();
+  ASSERT_EQ(p.b->host().installs.size(), 1u);
+  uint32_t a_in = p.a->host().installs[0].in.spi, b_in = p.b->host().installs[0].in.spi;
+  p.a->engine().child_expiring(1, a_in, true, p.net.now());
+  p.net.run();
+  EXPECT_EQ(p.a->host().deletes, (std::vector<std::pair<uint32_t, uint32_t>>{{1, a_in}}));
+  EXPECT_EQ(p.b->host().deletes, (std::vector<std::pair<uint32_t, uint32_t>>{{1, b_in}}));
+  EXPECT_FALSE(p.a->engine().tunnel_up(1));
+  EXPECT_EQ(p.a->engine().established_count(), 1u);
+  // Traffic brings a new child SA over the same IKE SA.
+  p.a->engine().initiate(1, p.net.now());
+  p.net.run();
+  EXPECT_TRUE(p.a->engine().tunnel_up(1));
+  ASSERT_EQ(p.a->host().installs.size(), 2u);
+  expect_mirrored(p.a->host().installs[1], p.b->host().installs[1]);
+}
+
+TEST(Psk, ClearDeletesEverythingAndTellsThePeer) {
+  Pair p({}, {});
+  p.up();
+  ASSERT_TRUE(p.b->engine().tunnel_up(1));
+  p.b->engine().clear(p.net.now());
+  EXPECT_EQ(p.b->engine().established_count(), 0u);
+  EXPECT_EQ(p.b->host().deletes.size(), 1u);
+  p.net.run();
+  EXPECT_TRUE(p.a->host().logged("IKEv2:(SA ID = 1):Received DELETE for the IKE SA"));
+  EXPECT_EQ(p.a->engine().established_count(), 0u);
+  EXPECT_EQ(p.a->host().deletes.size(), 1u);
+  EXPECT_TRUE(p.a->host().logged_containing("%IKEV2-5-SA_DOWN: SA DOWN"));
+  EXPECT_TRUE(p.b->host().logged_containing("cleared by clear crypto ikev2 sa"));
+}
+
+TEST(Psk, DpdDetectsADeadPeer) {
+  Opts o;
+  o.profile_extra = " dpd 10 2 periodic\n";
+  Pair p(o, o);
+  p.up();
+  ASSERT_TRUE(p.a->engine().tunnel_up(1));
+  p.net.advance(11s);
+  EXPECT_TRUE(p.a->host().logged("IKEv2:(SA ID = 1):Sending DPD/liveness query"));
+  EXPECT_TRUE(p.b->host().logged("IKEv2:(SA ID = 1):Received DPD/liveness query"));
+  EXPECT_TRUE(p.a->engine().tunnel_up(1));
+  p.net.drop = [](const Datagram&) { return true; };
+  p.net.advance(200s);
+  EXPECT_FALSE(p.a->engine().tunnel_up(1));
+  EXPECT_TRUE(p.a->host().logged_containing("peer not responding (DPD)"));
+  EXPECT_EQ(p.a->host().live().size(), 0u);
+}
+
+TEST(Psk, NatMovesToPort4500AndEncapsulates) {
+  Net net;
+  Opts o;
+  // R1 sits behind a NAT: 10.1.1.1 inside, 192.168.0.1 outside.
+  std::string r1 = psk_config(1, o);
+  auto cfg1 = load("R1", r1);
+  std::vector<TunnelConfig> t1{{1, "Tunnel1", ip("10.1.1.1"), ip("192.168.0.2"), "vti"}};
+  Router& a = net.add("R1", cfg1, {}, debug_on(), t1);
+  Router& b = net.add("R2", psk_config(2, o), {}, debug_on());
+  net.add_nat({ip("10.1.1.1"), ip("192.168.0.1"), 30000});
+  a.engine().initiate(1, net.now());
+  net.run();
+  ASSERT_TRUE(a.engine().tunnel_up(1));
+  EXPECT_TRUE(a.host().logged("IKEv2:(SA ID = 1):NAT INSIDE found"));
+  EXPECT_TRUE(b.host().logged("IKEv2:(SA ID = 1):NAT OUTSIDE found"));
+  EXPECT_TRUE(a.host().logged("IKEv2:(SA ID = 1):NAT detected float to init port 4500, resp port 4500"));
+  const Install& ia = a.host().installs.at(0);
+  const Install& ib = b.host().installs.at(0);
+  EXPECT_TRUE(ia.out.udp_encap);
+  EXPECT_EQ(ia.out.encap_sport, 4500);
+  EXPECT_EQ(ia.out.encap_dport, 4500);
+  EXPECT_EQ(ia.out.src, ip("10.1.1.1"));
+  EXPECT_TRUE(ib.out.udp_encap);
+  EXPECT_EQ(ib.out.encap_sport, 4500);
+  EXPECT_EQ(ib.out.encap_dport, 30002);  // the NAT's mapping of A's 4500
+  EXPECT_EQ(ib.in.encap_sport, 30002);
+  EXPECT_EQ(ib.out.dst, ip("192.168.0.1"));
+  EXPECT_EQ(ia.out.spi, ib.in.spi);
+  EXPECT_EQ(ia.out.key, ib.in.key);
+  EXPECT_NE(b.engine().show_sa(false).find("192.168.0.2/4500      192.168.0.1/30002"), std::string::npos)
+      << b.engine().show_sa(false);
+  // Later exchanges follow: a rekey works through the NAT.
+  a.engine().child_expiring(1, ia.out.spi, false, net.now());
+  net.run();
+  EXPECT_EQ(a.host().installs.size(), 2u);
+  EXPECT_EQ(b.host().live().size(), 1u);
+}
+
+TEST(Psk, IkeSaRekeyKeepsTheChildSas) {
+  Opts o;
+  o.profile_extra = " lifetime 300\n";
+  Pair p(o, o);
+  p.up();
+  ASSERT_TRUE(p.a->engine().tunnel_up(1));
+  p.net.advance(280s);  // A rekeys the IKE SA at 90%: 270 s
+  EXPECT_TRUE(p.a->host().logged("IKEv2:(SA ID = 2):IKE SA rekeyed: SA ID 1 -> 2"));
+  EXPECT_TRUE(p.b->host().logged("IKEv2:(SA ID = 2):IKE SA rekeyed: SA ID 1 -> 2"));
+  EXPECT_EQ(p.a->engine().established_count(), 1u);
+  EXPECT_EQ(p.b->engine().established_count(), 1u);
+  EXPECT_TRUE(p.a->engine().tunnel_up(1));
+  EXPECT_TRUE(p.b->engine().tunnel_up(1));
+  EXPECT_TRUE(p.a->host().deletes.empty());
+  EXPECT_TRUE(p.b->host().deletes.empty());
+  // The new IKE SA works: a child rekey over it.
+  p.a->engine().child_expiring(1, p.a->host().installs[0].in.spi, false, p.net.now());
+  p.net.run();
+  ASSERT_EQ(p.a->host().installs.size(), 2u);
+  expect_mirrored(p.a->host().installs[1], p.b->host().installs[1]);
+  EXPECT_NE(p.a->engine().show_sa(false).find("\n2         192.168.0.1/500"), std::string::npos)
+      << p.a->engine().show_sa(false);
+}
+
+TEST(Psk, CookieUnderHalfOpenLoad) {
+  EngineOptions eb = debug_on();
+  eb.cookie_threshold = 0;  // every IKE_SA_INIT must return a cookie
+  Pair p({}, {}, debug_on(), eb);
+  p.up();
+  EXPECT_EQ(p.b->engine().counters().cookies_sent, 1u);
+  EXPECT_TRUE(p.a->host().logged("IKEv2:(SA ID = 1):Received COOKIE notify, resending IKE_SA_INIT with the cookie"));
+  EXPECT_TRUE(p.a->engine().tunnel_up(1));
+  EXPECT_TRUE(p.b->engine().tunnel_up(1));
+}
+
+TEST(Psk, ResponderInitiatesOverAnEstablishedSa) {
+  Pair p({}, {});
+  p.up();
+  ASSERT_EQ(p.b->host().installs.size(), 1u);
+  // B's tunnel needs an SA again after a hard expiry on B's side.
+  uint32_t b_in = p.b->host().installs[0].in.spi;
+  p.b->engine().child_expiring(1, b_in, true, p.net.now());
+  p.net.run();
+  EXPECT_FALSE(p.b->engine().tunnel_up(1));
+  p.b->engine().initiate(1, p.net.now());
+  p.net.run();
+  EXPECT_TRUE(p.b->engine().tunnel_up(1));
+  EXPECT_EQ(p.b->engine().established_count(), 1u);  // the same IKE SA
+  ASSERT_EQ(p.b->host().installs.size(), 2u);
+  expect_mirrored(p.b->host().installs[1], p.a->host().installs[1]);
+}
+
+TEST(Psk, SimultaneousInitiationLeavesOneTunnel) {
+  Pair p({}, {});
+  p.a->engine().initiate(1, p.net.now());
+  p.b->engine().initiate(1, p.net.now());
+  p.net.run();
+  p.net.advance(5s);
+  EXPECT_TRUE(p.a->engine().tunnel_up(1));
+  EXPECT_TRUE(p.b->engine().tunnel_up(1));
+  EXPECT_EQ(p.a->engine().established_count(), 1u);
+  EXPECT_EQ(p.b->engine().established_count(), 1u);
+  // Exactly one side refused the other's child SA, and only one pair was
+  // ever installed on each side.
+  EXPECT_NE(p.a->host().logged_containing("Simultaneous initiation"),
+            p.b->host().logged_containing("Simultaneous initiation"));
+  ASSERT_EQ(p.a->host().installs.size(), 1u);
+  ASSERT_EQ(p.b->host().installs.size(), 1u);
+  expect_mirrored(p.a->host().installs[0], p.b->host().installs[0]);
+}
+
+TEST(Psk, DebugOffLogsOnlyEvents) {
+  Pair p({}, {}, EngineOptions{}, EngineOptions{});
+  p.up();
+  ASSERT_TRUE(p.a->engine().tunnel_up(1));
+  for (const std::string& l : p.a->host().logs) EXPECT_EQ(l.rfind("%IKEV2-5-", 0), 0u) << l;
+  EXPECT_EQ(p.a->host().logs.size(), 1u);
+  p.a->engine().set_debug(true);
+  p.a->engine().child_expiring(1, p.a->host().installs[0].in.spi, false, p.net.now());
+  p.net.run();
+  EXPECT_TRUE(p.a->host().logged_containing("Rekeying child SA"));
+}
+
+TEST(Psk, InstallRefusedByTheDataPlane) {
+  Pair p({}, {});
+  p.b->host().refuse_installs = true;
+  p.up();
+  EXPECT_TRUE(p.b->host().logged("IKEv2:(SA ID = 1):Failed to install child SA: refused by the test"));
+  EXPECT_FALSE(p.a->engine().tunnel_up(1));
+  EXPECT_EQ(p.a->engine().established_count(), 0u);
+}
+
+}  // namespace
+}  // namespace keyway::ikev2::test
+
+namespace keyway::ikev2::test {
+namespace {
+
+TEST(ExchangeRules, RequiredAndUniquePayloads) {
+  std::vector<Payload> init{make(SaPayload{}), make(NoncePayload{Bytes(32, 1)})};
+  EXPECT_EQ(check_payloads(ExchangeType::kIkeSaInit, false, init), "IKE_SA_INIT request without KE");
+  init.push_back(make(KePayload{14, Bytes(256, 2)}));
+  EXPECT_EQ(check_payloads(ExchangeType::kIkeSaInit, false, init), std::nullopt);
+  init.push_back(make(NoncePayload{Bytes(32, 3)}));
+  EXPECT_EQ(check_payloads(ExchangeType::kIkeSaInit, false, init), "IKE_SA_INIT request with more than one NONCE");
+  // Error answers carry only a notification.
+  EXPECT_EQ(check_payloads(ExchangeType::kIkeSaInit, true, {make(invalid_ke(19))}), std::nullopt);
+  std::vector<Payload> auth{make(PayloadType::kIdr, id_ipv4(1)), make(AuthPayload{}), make(AuthPayload{})};
+  EXPECT_EQ(check_payloads(ExchangeType::kIkeAuth, true, auth), "IKE_AUTH response with more than one AUTH");
+  EXPECT_EQ(check_payloads(ExchangeType::kIkeAuth, false, {make(PayloadType::kIdi, id_ipv4(1))}),
+            "IKE_AUTH request without AUTH");
+  EXPECT_EQ(check_payloads(ExchangeType::kInformational, false, {}), std::nullopt);
+}
+
+TEST(ExchangeRules, IkeSaInitWithoutKeIsDroppedWithoutState) {
+  Pair p({}, {});
+  Message m{Header{0x1122334455667788ULL, 0, 2, 0, ExchangeType::kIkeSaInit, kFlagInitiator, 0},
+            {make(SaPayload{}), make(NoncePayload{Bytes(32, 1)})}};
+  auto bytes = serialize(m);
+  ASSERT_TRUE(bytes);
+  p.b->engine().receive({ip("192.168.0.2"), 500}, {ip("192.168.0.1"), 500}, *bytes, p.net.now());
+  EXPECT_EQ(p.b->engine().counters().rx_invalid, 1u);
+  EXPECT_EQ(p.b->host().sent, 0u);
+  EXPECT_EQ(p.b->engine().show_sa(false).find("IN-NEG"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace keyway::ikev2::test
