@@ -62,7 +62,7 @@ namespace {
 constexpr const char* kUsage =
     "usage: keyway bench --runtime [--json] [--transform LIST] [--direction LIST]\n"
     "                    [--size LIST] [--repeat N] [--seconds S] [--frames N]\n"
-    "                    [-- EAL ARGS]\n"
+    "                    [--retries N] [-- EAL ARGS]\n"
     "\n"
     "Runs the real worker loop in router mode (what `keyway run` runs) on one\n"
     "worker lcore: RX from net_pcap with infinite_rx=1 over pre-built frames, TX\n"
@@ -80,6 +80,10 @@ constexpr const char* kUsage =
     "  --repeat N        runs per measurement (default 3)\n"
     "  --seconds S       length of one run of the worker (default 0.5)\n"
     "  --frames N        distinct frames in the looping capture (default 504)\n"
+    "  --retries N       a run during which the worker thread had less than 97% of\n"
+    "                    its core (another process took the rest) is repeated up to\n"
+    "                    N times, keeping the cleanest (default 2); the `cpu` column\n"
+    "                    is the lowest share any kept run had\n"
     "  --json            one JSON array, an object per measurement\n"
     "\n"
     "Gbps counts inner (plaintext) bytes; cycles_per_packet are TSC cycles of the\n"
@@ -88,6 +92,10 @@ constexpr const char* kUsage =
     "run dropped or lost a packet (the drop counters are printed).\n"
     "\n"
     "EAL defaults: --no-huge -m 1024 --no-shconf --no-pci --no-telemetry -l 0,1\n";
+
+// A run in which the measuring thread had less of its core than this is
+// repeated (up to --retries times): another process took the rest.
+constexpr double kCleanShare = 0.97;
 
 // Addresses of the benchmark network (host byte order).
 constexpr uint32_t kOurOuter = 0xC0A80001;   // 192.168.0.1, the gateway's outside address
@@ -139,6 +147,7 @@ struct Options {
   int repeats = 3;
   double seconds = 0.5;
   uint32_t frames = 504;  // a multiple of 12 keeps IMIX exact
+  int retries = 2;        // extra attempts at a run the worker did not have its core for
   bool json = false;
 };
 
@@ -375,47 +384,67 @@ class RuntimeBench {
         !pcap_port("io", io_frames, &io_port, err))
       return false;
 
-    std::vector<double> mpps, io, crypto, engine, cpp;
-    for (int r = 0; r < opt_.repeats; ++r) {
-      Run esp_run, io_run;
-      if (!run(esp_port, t, &esp_run, err) || !run(io_port, std::nullopt, &io_run, err))
-        return false;
-      for (const Run* x : {&esp_run, &io_run}) {
-        if (!x->problem.empty()) {
-          problems_.push_back(std::string(dp::transform_info(t).name) + " " +
-                              (outbound ? "outbound " : "inbound ") + size_name(size) +
-                              (x == &io_run ? " (io run): " : ": ") + x->problem);
-        }
+    auto where = [&](const char* what) {
+      return std::string(dp::transform_info(t).name) + (outbound ? " outbound " : " inbound ") +
+             size_name(size) + what;
+    };
+    // A worker run, repeated while another process took part of the core.
+    auto worker_run = [&](std::optional<dp::Transform> tr, uint16_t port, Run* best) {
+      for (int attempt = 0; attempt <= opt_.retries; ++attempt) {
+        Run x;
+        if (!run(port, tr, &x, err)) return false;
+        if (!x.problem.empty()) problems_.push_back(where(tr ? ": " : " (io run): ") + x.problem);
         // The capture must really loop: far more packets than frames.
-        if (x->rx < 4ull * opt_.frames) {
-          *err = "net_pcap delivered only " + std::to_string(x->rx) +
+        if (x.rx < 4ull * opt_.frames) {
+          *err = "net_pcap delivered only " + std::to_string(x.rx) +
                  " packets in a run: infinite_rx is not looping";
           return false;
         }
+        if (attempt == 0 || x.cpu_share > best->cpu_share) *best = x;
+        if (best->cpu_share >= kCleanShare) break;
       }
-      row->cpu_share = std::min({row->cpu_share, esp_run.cpu_share, io_run.cpu_share});
+      return true;
+    };
+    // (b): the ceiling of `keyway bench` for exactly this work, on the
+    // worker's lcore, likewise repeated.
+    auto ceiling_run = [&](CeilingJob* best) {
+      for (int attempt = 0; attempt <= opt_.retries; ++attempt) {
+        CeilingJob job;
+        job.opt.transforms = {t};
+        job.opt.directions = {dir};
+        job.opt.sizes = {size};
+        job.opt.repeats = 1;
+        job.pool = bench_pool_;
+        job.env = &env_;
+        if (rte_eal_remote_launch(run_ceiling, &job, lcore_) != 0) {
+          *err = "cannot launch the ceiling run on the worker lcore";
+          return false;
+        }
+        rte_eal_wait_lcore(lcore_);
+        if (job.rows.empty()) {
+          *err = job.error.empty() ? "the ceiling run returned nothing" : job.error;
+          return false;
+        }
+        if (attempt == 0 || job.cpu_share > best->cpu_share) *best = std::move(job);
+        if (best->cpu_share >= kCleanShare) break;
+      }
+      return true;
+    };
+
+    std::vector<double> mpps, io, crypto, engine, cpp;
+    for (int r = 0; r < opt_.repeats; ++r) {
+      // Interleaved, so that slower and faster phases of the machine hit
+      // all three alike.
+      Run esp_run, io_run;
+      CeilingJob job;
+      if (!worker_run(t, esp_port, &esp_run) || !worker_run(std::nullopt, io_port, &io_run) ||
+          !ceiling_run(&job))
+        return false;
+      row->cpu_share =
+          std::min({row->cpu_share, esp_run.cpu_share, io_run.cpu_share, job.cpu_share});
       mpps.push_back(esp_run.mpps);
       cpp.push_back(esp_run.cycles_per_packet);
       io.push_back(io_run.mpps);
-      // (b): the ceiling of `keyway bench` for exactly this work, on the
-      // worker's lcore.
-      CeilingJob job;
-      job.opt.transforms = {t};
-      job.opt.directions = {dir};
-      job.opt.sizes = {size};
-      job.opt.repeats = 1;
-      job.pool = bench_pool_;
-      job.env = &env_;
-      if (rte_eal_remote_launch(run_ceiling, &job, lcore_) != 0) {
-        *err = "cannot launch the ceiling run on the worker lcore";
-        return false;
-      }
-      rte_eal_wait_lcore(lcore_);
-      if (job.rows.empty()) {
-        *err = job.error.empty() ? "the ceiling run returned nothing" : job.error;
-        return false;
-      }
-      row->cpu_share = std::min(row->cpu_share, job.cpu_share);
       crypto.push_back(job.rows[0].ceiling_mpps.median);
       engine.push_back(job.rows[0].mpps.median);
       row->crypto_method = job.rows[0].ceiling_method;
@@ -425,9 +454,8 @@ class RuntimeBench {
     // Every mbuf back: the drivers freed their copies of the capture and
     // no run kept a packet.
     if (rte_mempool_in_use_count(pool_) != 0)
-      problems_.push_back(std::to_string(rte_mempool_in_use_count(pool_)) +
-                          " mbufs still in use after " + std::string(dp::transform_info(t).name) +
-                          " " + (outbound ? "outbound " : "inbound ") + size_name(size));
+      problems_.push_back(where(": ") + std::to_string(rte_mempool_in_use_count(pool_)) +
+                          " mbufs still in use afterwards");
 
     row->mpps = stat_of(mpps);
     row->io_mpps = stat_of(io);
@@ -657,7 +685,7 @@ int cmd_bench_runtime(int argc, char** argv) {
     } else if (a == "--") {
       for (++i; i < argc; ++i) eal_args.emplace_back(argv[i]);
     } else if (a == "--transform" || a == "--direction" || a == "--size" || a == "--repeat" ||
-               a == "--seconds" || a == "--frames") {
+               a == "--seconds" || a == "--frames" || a == "--retries") {
       if (i + 1 >= argc) return usage_error(std::string(a) + " needs a value");
       const char* v = argv[++i];
       if (a == "--transform") {
@@ -686,6 +714,9 @@ int cmd_bench_runtime(int argc, char** argv) {
       } else if (a == "--repeat") {
         if (!parse_count(v, 1, 1000, &n)) return usage_error("--repeat must be 1..1000");
         opt.repeats = static_cast<int>(n);
+      } else if (a == "--retries") {
+        if (!parse_count(v, 0, 1000, &n)) return usage_error("--retries must be 0..1000");
+        opt.retries = static_cast<int>(n);
       } else if (a == "--frames") {
         if (!parse_count(v, 64, 4096, &n)) return usage_error("--frames must be 64..4096");
         opt.frames = static_cast<uint32_t>(n);
@@ -784,8 +815,8 @@ int cmd_bench_runtime(int argc, char** argv) {
       std::printf("\nio = plain route, no ESP (same frame lengths); crypto = raw intel-ipsec-mb "
                   "(keyway bench's ceiling);\nbound = 1/(1/io + 1/crypto); ratio = Mpps / bound; "
                   "engine = the ESP engine alone (keyway bench);\ncpu = the lowest share of "
-                  "its core the worker thread got in a run (below ~0.98: other processes took "
-                  "the rest, the numbers are noisy)\n");
+                  "its core the worker's lcore had in a kept run (below 0.97: other processes "
+                  "took the rest\neven after --retries; those numbers are noisy)\n");
     for (const std::string& p : bench.problems()) {
       std::fprintf(stderr, "keyway bench: drops: %s\n", p.c_str());
       status = 1;
