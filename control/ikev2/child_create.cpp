@@ -285,6 +285,23 @@ void Engine::Impl::on_create_child_request(IkeSa& sa, const Inbound& in) {
       debug(&sa, "Rekey request for an unknown child SA");
       return send_response(sa, in, {make(notify(NotifyType::kChildSaNotFound))});
     }
+    // RFC 7296 2.25.1: a pair we are deleting is not rekeyed.
+    if (old->deleting) return send_response(sa, in, {make(notify(NotifyType::kTemporaryFailure))});
+    // Both ends rekey the same pair (2.8.1). Instead of making two pairs
+    // and closing the redundant one, the request with the higher nonce
+    // wins at once: its sender's peer answers it as usual, and the other
+    // request gets TEMPORARY_FAILURE. Both ends compare the same two
+    // nonces, so exactly one new pair is ever installed.
+    if (old->rekeying && sa.pending && sa.pending->kind == RequestKind::kRekeyChild &&
+        sa.pending->old_spi_in == old->spi_in) {
+      const Bytes& theirs = n_p->as<NoncePayload>()->data;
+      const Bytes& ours = sa.pending->nonce;
+      if (std::lexicographical_compare(theirs.begin(), theirs.end(), ours.begin(), ours.end())) {
+        debug(&sa, "Rekey collision: our rekey of inbound SPI 0x" + hex64(old->spi_in).substr(8) + " wins");
+        return send_response(sa, in, {make(notify(NotifyType::kTemporaryFailure))});
+      }
+      debug(&sa, "Rekey collision: the peer's rekey of inbound SPI 0x" + hex64(old->spi_in).substr(8) + " wins");
+    }
     tunnel_id = old->tunnel;
     if (!ts_acceptable(in)) tunnel_id.reset();
   } else {
@@ -359,6 +376,17 @@ void Engine::Impl::on_create_child_response(IkeSa& sa, const Inbound& in) {
     run_queue(sa);
   };
   if (const NotifyPayload* err = in.error()) return give_up("peer sent " + notify_name(err->type));
+  if (req.old_spi_in && (!old || old->replaced)) {
+    // We took the peer's rekey of the same pair (a collision it won, or
+    // a peer that answered ours too): the pair the peer just made for us
+    // is redundant. It was never installed here; the peer deletes its
+    // half when our Delete names the SPI it sends to.
+    debug(&sa, "Rekey collision: dropping the redundant pair with inbound SPI 0x" +
+                   hex64(req.child_spi_in).substr(8));
+    sa.queue.push_front({RequestKind::kDeleteChild, req.child_spi_in});
+    run_queue(sa);
+    return;
+  }
   const Payload* sa_p = in.find(PayloadType::kSa);
   const Payload* n_p = in.find(PayloadType::kNonce);
   if (!sa_p || !n_p) return give_up("response lacks SA or Nr");

@@ -341,6 +341,14 @@ void Engine::Impl::send_response(IkeSa& sa, const Inbound& in, std::vector<Paylo
   for (const Bytes& d : sa.cached_response) host_.send(in.local, in.remote, d);
 }
 
+void Engine::Impl::send_oneshot(IkeSa& sa, const std::vector<Payload>& payloads) {
+  Header h{sa.spi_i, sa.spi_r, 2, 0, ExchangeType::kInformational,
+           static_cast<uint8_t>(sa.initiator ? kFlagInitiator : 0), sa.next_request_id++};
+  debug(&sa, "Building packet for encryption.");
+  debug_line("Payload contents: " + payload_list(payloads));
+  if (auto d = seal(sa, h, payloads)) send_datagrams(sa, *d);
+}
+
 void Engine::Impl::request_done(IkeSa& sa) {
   sa.pending.reset();
   run_queue(sa);
@@ -606,6 +614,11 @@ void Engine::Impl::tick(Clock::time_point now) {
       queue_work(*sa, {RequestKind::kRekeyIke, 0});
       if (!find_sa(spi)) continue;
     }
+    if (sa->nat_local && opt_.nat_keepalive > Clock::duration::zero() &&
+        now - sa->last_keepalive >= opt_.nat_keepalive) {
+      sa->last_keepalive = now;
+      host_.send_keepalive(sa->local, sa->remote);
+    }
     if (sa->profile && sa->profile->dpd && sa->profile->dpd->interval_s > 0 && !sa->pending &&
         now - sa->last_heard >= std::chrono::seconds(sa->profile->dpd->interval_s)) {
       start_dpd(*sa, now);
@@ -644,6 +657,8 @@ Clock::time_point Engine::Impl::next_timer() const {
     if (sa->state != SaState::kEstablished) continue;
     next = std::min(next, sa->expires);
     if (sa->initiator && !sa->rekeying) next = std::min(next, sa->rekey_at);
+    if (sa->nat_local && opt_.nat_keepalive > Clock::duration::zero())
+      next = std::min(next, sa->last_keepalive + opt_.nat_keepalive);
     if (sa->profile && sa->profile->dpd && sa->profile->dpd->interval_s > 0 && !sa->pending)
       next = std::min(next, sa->last_heard + std::chrono::seconds(sa->profile->dpd->interval_s));
     for (const ChildSa& c : sa->children) {
@@ -707,16 +722,9 @@ void Engine::Impl::clear(Clock::time_point now) {
   for (uint64_t spi : spis) {
     IkeSa* sa = find_sa(spi);
     if (!sa) continue;
-    if (sa->state == SaState::kEstablished) {
-      // One Delete, not retransmitted: the SA is gone here whatever the
-      // peer answers.
-      Header h{sa->spi_i, sa->spi_r, 2, 0, ExchangeType::kInformational,
-               static_cast<uint8_t>(sa->initiator ? kFlagInitiator : 0), sa->next_request_id++};
-      std::vector<Payload> payloads{make(DeletePayload{Protocol::kIke, {}})};
-      debug(sa, "Building packet for encryption.");
-      debug_line("Payload contents: " + payload_list(payloads));
-      if (auto d = seal(*sa, h, payloads)) send_datagrams(*sa, *d);
-    }
+    // One Delete, not retransmitted: the SA is gone here whatever the
+    // peer answers.
+    if (sa->state == SaState::kEstablished) send_oneshot(*sa, {make(DeletePayload{Protocol::kIke, {}})});
     remove_sa(*sa, "cleared by clear crypto ikev2 sa");
   }
 }

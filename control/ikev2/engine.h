@@ -91,6 +91,14 @@ class Host {
   virtual void delete_child(uint32_t tunnel, uint32_t inbound_spi) = 0;
   // One log line (see Logging above).
   virtual void log(std::string_view line) = 0;
+  // A NAT-T keepalive (RFC 3948 2.3): the single byte 0xFF from `local`
+  // (the NAT-T port) to `remote`, WITHOUT the non-ESP marker. Sent every
+  // EngineOptions::nat_keepalive while this end is behind a NAT, so the
+  // NAT keeps its mapping. The default does nothing.
+  virtual void send_keepalive(const Endpoint& local, const Endpoint& remote) {
+    (void)local;
+    (void)remote;
+  }
 };
 
 // One `interface TunnelN` with `tunnel protection ipsec profile NAME`.
@@ -148,6 +156,9 @@ struct EngineOptions {
   // IKE SA rekey at this fraction of the profile's `lifetime` (initiator of
   // the IKE SA only); the other side lets its SA expire at the lifetime.
   double ike_soft = 0.90;
+
+  // NAT-T keepalives while behind a NAT (Host::send_keepalive); zero: none.
+  Clock::duration nat_keepalive = std::chrono::seconds(20);
 
   // `debug crypto ikev2` at start.
   bool debug = false;

@@ -134,7 +134,7 @@ struct IkeSa {
   std::vector<Bytes> cached_response;
   std::optional<Reassembly> frags;
 
-  Clock::time_point created, established, last_heard, expires, rekey_at;
+  Clock::time_point created, established, last_heard, expires, rekey_at, last_keepalive;
   bool rekeying = false;  // an IKE SA rekey of ours is under way
   bool was_established = false;
 
@@ -192,6 +192,9 @@ class Engine::Impl {
   bool start_request(IkeSa& sa, Request req, std::vector<Payload> payloads);
   void send_response(IkeSa& sa, const Inbound& in, std::vector<Payload> payloads);
   ike::Result<std::vector<Bytes>> seal(IkeSa& sa, const Header& h, const std::vector<Payload>& payloads);
+  // An INFORMATIONAL request sent once and not waited for (clear, and
+  // telling a responder its AUTH did not verify).
+  void send_oneshot(IkeSa& sa, const std::vector<Payload>& payloads);
   void request_done(IkeSa& sa);
   void queue_work(IkeSa& sa, QueuedWork w);
   void run_queue(IkeSa& sa);

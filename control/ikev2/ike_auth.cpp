@@ -269,12 +269,17 @@ void Engine::Impl::on_auth_response(IkeSa& sa, const Inbound& in) {
     child_spis_.erase(req.child_spi_in);
     debug(&sa, "Peer's identity " + ios_identity(sa.remote_id) + " does not match profile '" + sa.profile->name + "'");
     debug(&sa, "Auth exchange failed");
+    // The responder has its SA up already: RFC 7296 2.21.2 tells it so.
+    debug(&sa, "Sending authentication failure notify");
+    send_oneshot(sa, {make(notify(NotifyType::kAuthenticationFailed))});
     return remove_sa(sa, "peer's identity does not match the profile");
   }
   if (!verify_peer(*this, sa, in)) {
     child_spis_.erase(req.child_spi_in);
     debug(&sa, "Verification of peer's authentication data FAILED");
     debug(&sa, "Auth exchange failed");
+    debug(&sa, "Sending authentication failure notify");
+    send_oneshot(sa, {make(notify(NotifyType::kAuthenticationFailed))});
     return remove_sa(sa, "peer's authentication failed");
   }
   set_state(sa, SaState::kEstablished);

@@ -78,6 +78,12 @@ void Engine::Impl::on_informational_request(IkeSa& sa, const Inbound& in) {
       delete_child_local(sa, c->spi_in);
     }
   }
+  if (in.notify(NotifyType::kAuthenticationFailed)) {
+    // The initiator could not verify us (RFC 7296 2.21.2): it has dropped
+    // the SA, and so do we.
+    send_response(sa, in, {});
+    return remove_sa(sa, "peer sent AUTHENTICATION_FAILED");
+  }
   if (delete_ike) {
     debug(&sa, "Received DELETE for the IKE SA");
     send_response(sa, in, {});
@@ -95,7 +101,10 @@ void Engine::Impl::on_informational_response(IkeSa& sa, const Inbound& in) {
   switch (req.kind) {
     case RequestKind::kDeleteIke: return remove_sa(sa, sa.close_reason);
     case RequestKind::kDeleteChild:
-      for (uint32_t spi : req.spis) delete_child_local(sa, spi);
+      for (uint32_t spi : req.spis) {
+        delete_child_local(sa, spi);
+        child_spis_.erase(spi);  // also a redundant pair never installed here
+      }
       break;
     case RequestKind::kDpd: debug(&sa, "Received DPD/liveness response"); break;
     default: break;

@@ -177,6 +177,13 @@ std::string Engine::Impl::show_sa(bool detailed) const {
     }
   }
   out += "\n IPv6 Crypto IKEv2  SA \n\n";
+  if (detailed) {
+    const EngineCounters& k = counters_;
+    out += "Dropped: rx_invalid " + std::to_string(k.rx_invalid) + ", rx_no_sa " + std::to_string(k.rx_no_sa) +
+           ", rx_bad_icv " + std::to_string(k.rx_bad_icv) + ", rx_unexpected " + std::to_string(k.rx_unexpected) +
+           "; answered from cache: rx_retransmit " + std::to_string(k.rx_retransmit) + "; tx_retransmit " +
+           std::to_string(k.tx_retransmit) + ", cookies_sent " + std::to_string(k.cookies_sent) + "\n";
+  }
   return out;
 }
 

@@ -49,6 +49,7 @@ class TestHost : public Host {
   bool install_child(uint32_t tunnel, const dp::SaSpec& in, const dp::SaSpec& out, std::string* error) override;
   void delete_child(uint32_t tunnel, uint32_t inbound_spi) override;
   void log(std::string_view line) override;
+  void send_keepalive(const Endpoint& local, const Endpoint& remote) override { keepalives.push_back({local, remote, {0xff}}); }
 
   std::deque<Datagram>* wire = nullptr;
   std::string name;
@@ -58,6 +59,7 @@ class TestHost : public Host {
   std::vector<Install> installs;
   std::vector<std::pair<uint32_t, uint32_t>> deletes;  // tunnel, inbound SPI
   std::vector<std::string> logs;
+  std::vector<Datagram> keepalives;
   size_t sent = 0;
 
   // Installed pairs not deleted since, oldest first.

@@ -196,6 +196,22 @@ TEST(Psk, WrongKeyIsAuthenticationFailed) {
   EXPECT_EQ(p.a->engine().show_sa(false).find("READY"), std::string::npos);
 }
 
+TEST(Psk, InitiatorRejectingTheResponderTearsItsSaDown) {
+  Opts a;
+  a.psk_remote = "not-what-B-uses";  // A cannot verify B's AUTH
+  Pair p(a, {});
+  p.up();
+  // B verified A and installed its child SA before A's verdict arrived.
+  EXPECT_TRUE(p.b->host().logged("IKEv2:(SA ID = 1):Peer's authentication method is 'PSK'"));
+  EXPECT_TRUE(p.a->host().logged_in_order({"IKEv2:(SA ID = 1):Verification of peer's authentication data FAILED",
+                                           "IKEv2:(SA ID = 1):Sending authentication failure notify"}));
+  EXPECT_TRUE(p.b->host().logged("IKEv2:(SA ID = 1):Received AUTHENTICATION_FAILED notify"));
+  EXPECT_EQ(p.b->host().installs.size(), 1u);
+  EXPECT_TRUE(p.b->host().live().empty());
+  EXPECT_EQ(p.b->engine().established_count(), 0u);
+  EXPECT_TRUE(p.a->host().installs.empty());
+}
+
 TEST(Psk, InvalidKeRetriesWithThePeersGroup) {
   Opts a;
   a.groups = "19 14";  // the KE goes out for group 19
@@ -263,6 +279,9 @@ TEST(Psk, LostMessagesAreRetransmitted) {
   ASSERT_EQ(p.a->host().installs.size(), 1u);
   expect_mirrored(p.a->host().installs[0], p.b->host().installs[0]);
   EXPECT_TRUE(p.a->host().logged("IKEv2:(SA ID = 1):Retransmitting packet"));
+  EXPECT_NE(p.b->engine().show_sa(true).find("answered from cache: rx_retransmit 1;"), std::string::npos)
+      << p.b->engine().show_sa(true);
+  EXPECT_NE(p.a->engine().show_sa_json().find("\"tx_retransmit\":2"), std::string::npos);
 }
 
 TEST(Psk, DuplicatedMessagesAreAnsweredFromTheCache) {
@@ -449,6 +468,13 @@ TEST(Psk, NatMovesToPort4500AndEncapsulates) {
   EXPECT_EQ(ia.out.key, ib.in.key);
   EXPECT_NE(b.engine().show_sa(false).find("192.168.0.2/4500      192.168.0.1/30002"), std::string::npos)
       << b.engine().show_sa(false);
+  // The end behind the NAT keeps the mapping alive, every 20 s.
+  net.advance(45s);
+  ASSERT_GE(a.host().keepalives.size(), 2u);
+  EXPECT_LE(a.host().keepalives.size(), 3u);
+  EXPECT_EQ(a.host().keepalives[0].from, (Endpoint{ip("10.1.1.1"), 4500}));
+  EXPECT_EQ(a.host().keepalives[0].to, (Endpoint{ip("192.168.0.2"), 4500}));
+  EXPECT_TRUE(b.host().keepalives.empty());
   // Later exchanges follow: a rekey works through the NAT.
   a.engine().child_expiring(1, ia.out.spi, false, net.now());
   net.run();
@@ -525,6 +551,30 @@ TEST(Psk, SimultaneousInitiationLeavesOneTunnel) {
   ASSERT_EQ(p.a->host().installs.size(), 1u);
   ASSERT_EQ(p.b->host().installs.size(), 1u);
   expect_mirrored(p.a->host().installs[0], p.b->host().installs[0]);
+}
+
+TEST(Psk, SimultaneousChildRekeyMakesOnePair) {
+  Pair p({}, {});
+  p.up();
+  ASSERT_EQ(p.a->host().installs.size(), 1u);
+  Install old_a = p.a->host().installs[0], old_b = p.b->host().installs[0];
+  // Both soft lifetimes fire at once (a byte limit, say): the requests cross.
+  p.a->engine().child_expiring(1, old_a.out.spi, false, p.net.now());
+  p.b->engine().child_expiring(1, old_b.out.spi, false, p.net.now());
+  p.net.run();
+  p.net.advance(3s);
+  EXPECT_TRUE(p.a->host().logged_containing("Rekey collision: ") && p.b->host().logged_containing("Rekey collision: "));
+  EXPECT_NE(p.a->host().logged_containing("wins") && p.a->host().logged_containing("our rekey"),
+            p.b->host().logged_containing("our rekey"));
+  // One new pair, installed once on each side; the old pair deleted.
+  ASSERT_EQ(p.a->host().installs.size(), 2u);
+  ASSERT_EQ(p.b->host().installs.size(), 2u);
+  expect_mirrored(p.a->host().installs[1], p.b->host().installs[1]);
+  ASSERT_EQ(p.a->host().live().size(), 1u);
+  ASSERT_EQ(p.b->host().live().size(), 1u);
+  EXPECT_EQ(p.a->host().live()[0].in.spi, p.a->host().installs[1].in.spi);
+  EXPECT_TRUE(p.a->engine().tunnel_up(1));
+  EXPECT_TRUE(p.b->engine().tunnel_up(1));
 }
 
 TEST(Psk, DebugOffLogsOnlyEvents) {
