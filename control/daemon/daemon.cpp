@@ -15,6 +15,7 @@
 #include <atomic>
 #include <chrono>
 #include <csignal>
+#include <cstdlib>
 #include <cstdio>
 #include <map>
 #include <memory>
@@ -22,6 +23,7 @@
 
 #include "control/config/load.h"
 #include "control/daemon/child_sa.h"
+#include "control/daemon/ikev2_service.h"
 #include "control/daemon/ctl.h"
 #include "control/daemon/kernel.h"
 #include "control/daemon/plan.h"
@@ -120,6 +122,7 @@ class Daemon {
   bool setup_routes();
   bool start_workers();
   bool install_manual_sas();
+  bool start_ike();
   void wait_applied();
   void poll_events();
   void learn_neighbors();
@@ -152,6 +155,8 @@ class Daemon {
   bool launched_ = false;
   std::unique_ptr<dp::EspCtx> keys_;  // the control thread's IMB_MGR, for key expansion
   std::unique_ptr<ChildSaTable> child_sas_;
+  std::shared_ptr<const config::Config> config_;
+  std::unique_ptr<Ikev2Service> ikev2_;
   std::vector<TunnelRt> tunnels_;
   std::map<std::pair<uint16_t, uint32_t>, std::array<uint8_t, 6>> learned_;
   CtlServer ctl_;
@@ -171,6 +176,7 @@ bool Daemon::load_plan() {
     return fail("no `dataplane port INTERFACE DEVICE` line: nothing to forward on");
   plan_ = std::move(*plan);
   hostname_ = r.config->hostname;
+  config_ = r.config;
   return true;
 }
 
@@ -417,6 +423,25 @@ bool Daemon::start_workers() {
   return true;
 }
 
+bool Daemon::start_ike() {
+  std::string store = opt_.pki_store;
+  if (store.empty()) {
+    const char* env = std::getenv("KEYWAY_PKI_STORE");
+    store = env && *env ? env : "/var/lib/keyway/pki";
+  }
+  std::string err;
+  ikev2_ = Ikev2Service::create(config_, plan_, store, *child_sas_, opt_.debug_ikev2,
+                                [](const std::string& line) { log(line); }, &err);
+  if (!ikev2_ && !err.empty()) return fail("IKEv2: " + err);
+  if (ikev2_) log("IKEv2 on UDP 500 and 4500");
+  for (const TunnelRt& t : tunnels_) {
+    if (t.has_manual || (ikev2_ && ikev2_->handles(t.plan.id))) continue;
+    log("warning: " + t.plan.interface + " has neither manual SAs nor an IKEv2 profile keyway can "
+        "negotiate with; its traffic is dropped");
+  }
+  return true;
+}
+
 bool Daemon::install_manual_sas() {
   std::string err;
   keys_ = dp::EspCtx::create(&err);
@@ -471,7 +496,7 @@ int Daemon::start() {
     tunnels_.push_back(TunnelRt{t, !t.manual_sas.empty(), {}, 0});
   if (!setup_pool()) return 2;
   if (!setup_interfaces() || !setup_kernel() || !setup_routes() || !start_workers() ||
-      !install_manual_sas())
+      !install_manual_sas() || !start_ike())
     return 2;
   wait_applied();
   const std::string ctl = opt_.ctl_path.empty()
@@ -533,6 +558,10 @@ void Daemon::poll_events() {
         probe(static_cast<uint16_t>(ev.tunnel), ev.spi);
         break;
       case dp::EventType::kNeedsSa: {
+        if (ikev2_ && ikev2_->handles(ev.tunnel)) {
+          ikev2_->on_event(ev, Clock::now());
+          break;
+        }
         // Workers report at most every 100 ms per tunnel; the log says it
         // at most every 10 s, with the drops added up in between.
         if (ev.tunnel >= tunnels_.size()) break;
@@ -549,6 +578,10 @@ void Daemon::poll_events() {
       }
       case dp::EventType::kSoftExpired:
       case dp::EventType::kHardExpired:
+        if (ikev2_ && ikev2_->handles(ev.tunnel)) {
+          ikev2_->on_event(ev, Clock::now());
+          break;
+        }
         log(std::string(dp::event_name(ev.type)) + " SA " + std::to_string(ev.spi) + " after " +
             std::to_string(ev.packets) + " packets; manual SAs are not rekeyed");
         break;
@@ -559,10 +592,13 @@ void Daemon::poll_events() {
 void Daemon::loop() {
   auto last_arp = std::chrono::steady_clock::now() - std::chrono::seconds(1);
   while (!g_signal) {
-    pollfd p{ctl_.fd(), POLLIN, 0};
-    const int r = poll(&p, 1, 5);
-    if (r > 0 && (p.revents & POLLIN))
+    std::vector<pollfd> fds{{ctl_.fd(), POLLIN, 0}};
+    if (ikev2_)
+      for (int fd : ikev2_->fds()) fds.push_back({fd, POLLIN, 0});
+    const int r = poll(fds.data(), fds.size(), 5);
+    if (r > 0 && (fds[0].revents & POLLIN))
       ctl_.serve_one([this](const std::string& req) { return handle(req); });
+    if (ikev2_) ikev2_->poll(Clock::now());
     poll_events();
     const auto now = std::chrono::steady_clock::now();
     child_sas_->poll(now);
@@ -572,6 +608,12 @@ void Daemon::loop() {
     }
   }
   log(std::string("stopping (") + (g_signal == SIGINT ? "SIGINT" : "SIGTERM") + ")");
+  // Peers learn that the IKE SAs are gone (one Delete each, as strongSwan
+  // does on shutdown) instead of finding out by DPD.
+  if (ikev2_) {
+    ikev2_->clear(Clock::now());
+    ikev2_->poll(Clock::now());
+  }
 }
 
 void Daemon::clear_sas() {
@@ -773,13 +815,30 @@ CtlResponse Daemon::handle(const std::string& request) {
   if (is({"show", "crypto", "ipsec", "sa"})) return {true, ipsec_sa(json)};
   if (is({"show", "ip", "route"})) return {true, routes_text()};
   if (is({"show", "arp"})) return {true, arp_text()};
+  if (is({"show", "crypto", "ikev2", "sa"}) || is({"show", "crypto", "ikev2", "sa", "detailed"})) {
+    if (!ikev2_) return {false, "IKEv2 is not running: no tunnel is protected by an IKEv2 profile\n"};
+    return {true, ikev2_->show_sa(w.size() == 5, json)};
+  }
+  if (is({"show", "crypto", "ikev2", "profile"})) {
+    if (!ikev2_) return {false, "IKEv2 is not running: no tunnel is protected by an IKEv2 profile\n"};
+    return {true, ikev2_->show_profiles()};
+  }
+  if (is({"clear", "crypto", "ikev2", "sa"})) {
+    if (ikev2_) ikev2_->clear(Clock::now());
+    return {true, ""};
+  }
+  if (is({"debug", "crypto", "ikev2"}) || is({"no", "debug", "crypto", "ikev2"}) || is({"undebug", "all"})) {
+    if (ikev2_) ikev2_->set_debug(w[0] == "debug");
+    return {true, std::string("IKEv2 debugging is ") + (w[0] == "debug" ? "on" : "off") + "\n"};
+  }
   if (is({"clear", "crypto", "sa"})) {
     clear_sas();
     return {true, json ? "{}\n" : ""};
   }
   return {false, "unknown command '" + request +
-                     "'; known: show counters, show crypto ipsec sa, show ip route, show arp, "
-                     "clear crypto sa (each 'show' takes --json where noted in `keyway ctl --help`)\n"};
+                     "'; known: show counters, show crypto ipsec sa, show crypto ikev2 sa [detailed], "
+                     "show crypto ikev2 profile, show ip route, show arp, clear crypto sa, "
+                     "clear crypto ikev2 sa, [no] debug crypto ikev2, undebug all (each 'show' takes --json where noted in `keyway ctl --help`)\n"};
 }
 
 void Daemon::print_final_counters() { std::fputs(counters_text().c_str(), stdout); }
