@@ -35,10 +35,13 @@ bool ChildSaTable::install(dp::TunnelId tunnel, const ChildSaPair& pair, Clock::
     s.current = false;
     s.delete_at = now + grace_;
   }
-  t.sas.insert(t.sas.begin(), {ChildSa{pair.in.spi, dp::Direction::kInbound, pair.in.transform,
-                                       pair.keying, now, true, {}},
-                               ChildSa{pair.out.spi, dp::Direction::kOutbound, pair.out.transform,
-                                       pair.keying, now, true, {}}});
+  ChildSa in_sa{pair.in.spi, dp::Direction::kInbound, pair.in.transform, pair.keying, now, true, {}};
+  ChildSa out_sa{pair.out.spi, dp::Direction::kOutbound, pair.out.transform, pair.keying, now, true, {}};
+  for (ChildSa* c : {&in_sa, &out_sa}) {
+    c->udp_encap = pair.out.udp_encap;
+    c->peer_port = pair.out.encap_dport;
+  }
+  t.sas.insert(t.sas.begin(), {in_sa, out_sa});
   return true;
 }
 

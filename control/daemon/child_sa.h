@@ -46,6 +46,8 @@ struct ChildSa {
   bool current = false;       // false: an inbound SA lingering after a rekey
   Clock::time_point delete_at;  // lingering only
   uint64_t packets = 0, bytes = 0;  // as the worker counted them when sas() was called
+  bool udp_encap = false;           // ESP in UDP (RFC 3948)
+  uint16_t peer_port = 0;           // with udp_encap: the peer's UDP port
 };
 
 class ChildSaTable {

@@ -720,8 +720,12 @@ std::string Daemon::ipsec_sa(bool json) {
     const std::vector<ChildSa> sas = child_sas_->sas(t.plan.id);
     const std::string local = dp::format_ipv4(t.plan.source), peer = dp::format_ipv4(t.plan.destination);
     uint32_t current_out = 0;
+    uint16_t peer_port = 500;  // IKE's port, as IOS prints it, unless ESP travels in UDP
     for (const ChildSa& c : sas)
-      if (c.current && c.dir == dp::Direction::kOutbound) current_out = c.spi;
+      if (c.current && c.dir == dp::Direction::kOutbound) {
+        current_out = c.spi;
+        if (c.udp_encap) peer_port = c.peer_port;
+      }
     auto list = [&](dp::Direction dir, bool as_json) {
       std::ostringstream l;
       bool first = true;
@@ -730,13 +734,14 @@ std::string Daemon::ipsec_sa(bool json) {
         const std::string name(dp::transform_info(c.transform).name);
         if (as_json) {
           l << (first ? "" : ", ") << "{\"spi\": \"" << spi_hex(c.spi) << "\", \"transform\": \"" << name
-            << "\", \"keying\": \"" << c.keying << "\", \"current\": " << (c.current ? "true" : "false");
+            << "\", \"keying\": \"" << c.keying << "\", \"current\": " << (c.current ? "true" : "false")
+            << ", \"udp_encap\": " << (c.udp_encap ? "true" : "false");
           l << ", \"packets\": " << c.packets << ", \"bytes\": " << c.bytes;
           l << "}";
         } else {
           l << "      spi: " << spi_hex(c.spi) << (c.current ? "" : " (rekeyed, expiring)") << "\n"
             << "        #pkts: " << c.packets << ", #bytes: " << c.bytes << "\n"
-            << "        transform: " << name << " ,\n        in use settings ={Tunnel, }\n"
+            << "        transform: " << name << " ,\n        in use settings ={Tunnel" << (c.udp_encap ? " UDP-Encaps" : "") << ", }\n"
             << "        keying: " << c.keying << (c.keying == "manual" ? " (lab only)" : "") << "\n\n";
         }
         first = false;
@@ -752,7 +757,7 @@ std::string Daemon::ipsec_sa(bool json) {
       // The shape of IOS `show crypto ipsec sa`, for what keyway has.
       o << "interface: " << t.plan.interface << "\n"
         << "    Crypto map tag: " << t.plan.interface << "-head-0, local addr " << local << "\n\n"
-        << "   current_peer " << peer << " port 500\n"
+        << "   current_peer " << peer << " port " << peer_port << "\n"
         << "    #pkts encaps: " << op << ", #pkts encrypt: " << op << "\n"
         << "    #pkts decaps: " << ip << ", #pkts decrypt: " << ip << "\n\n"
         << "     local crypto endpt.: " << local << ", remote crypto endpt.: " << peer << "\n"
