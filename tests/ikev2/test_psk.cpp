@@ -332,6 +332,45 @@ TEST(Psk, ChildRekeyOnSoftExpiryReplacesThePair) {
   EXPECT_EQ(p.a->host().installs[1].out.soft_seconds, 3240u);
 }
 
+TEST(Psk, LostRekeyResponseIsAnsweredFromTheCache) {
+  Pair p({}, {});
+  p.up();
+  int responses = 0;
+  p.net.drop = [&](const Datagram& d) {
+    WireInfo w = wire_info(d.data);
+    return w.exchange == 36 && w.response && responses++ == 0;  // the first CREATE_CHILD_SA response
+  };
+  p.a->engine().child_expiring(1, p.a->host().installs[0].out.spi, false, p.net.now());
+  p.net.run();
+  EXPECT_EQ(p.a->host().installs.size(), 1u);
+  EXPECT_EQ(p.b->host().installs.size(), 2u);
+  p.net.advance(3s);
+  // B answered the retransmission from its cache: no third pair.
+  EXPECT_EQ(p.b->host().installs.size(), 2u);
+  EXPECT_EQ(p.b->engine().counters().rx_retransmit, 1u);
+  ASSERT_EQ(p.a->host().installs.size(), 2u);
+  expect_mirrored(p.a->host().installs[1], p.b->host().installs[1]);
+  EXPECT_EQ(p.a->host().live().size(), 1u);
+  EXPECT_EQ(p.b->host().live().size(), 1u);
+}
+
+TEST(Psk, LostDeleteIsRetransmitted) {
+  Pair p({}, {});
+  p.up();
+  int deletes = 0;
+  p.net.drop = [&](const Datagram& d) {
+    WireInfo w = wire_info(d.data);
+    return w.exchange == 37 && !w.response && deletes++ == 0;
+  };
+  uint32_t a_in = p.a->host().installs[0].in.spi;
+  p.a->engine().child_expiring(1, a_in, true, p.net.now());
+  p.net.run();
+  EXPECT_EQ(p.b->host().live().size(), 1u);  // B has not heard yet
+  p.net.advance(3s);
+  EXPECT_TRUE(p.b->host().live().empty());
+  EXPECT_EQ(p.a->engine().counters().tx_retransmit, 1u);
+}
+
 TEST(Psk, ChildRekeyWithPfsSendsKe) {
   Opts o;
   o.ipsec_extra = " set pfs group14\n";
@@ -418,6 +457,26 @@ TEST(Psk, ClearDeletesEverythingAndTellsThePeer) {
   EXPECT_EQ(p.a->host().deletes.size(), 1u);
   EXPECT_TRUE(p.a->host().logged_containing("%IKEV2-5-SA_DOWN: SA DOWN"));
   EXPECT_TRUE(p.b->host().logged_containing("cleared by clear crypto ikev2 sa"));
+}
+
+TEST(Psk, InitialContactReplacesStaleState) {
+  Pair p({}, {});
+  p.up();
+  ASSERT_EQ(p.b->host().installs.size(), 1u);
+  // A restarts: its state is gone and B never heard of it.
+  p.net.drop = [](const Datagram&) { return true; };
+  p.a->engine().clear(p.net.now());
+  p.net.run();
+  p.net.drop = nullptr;
+  EXPECT_EQ(p.b->engine().established_count(), 1u);
+  p.a->engine().initiate(1, p.net.now());
+  p.net.run();
+  EXPECT_TRUE(p.a->host().logged_containing("NOTIFY(INITIAL_CONTACT)"));
+  EXPECT_TRUE(p.b->host().logged_containing("INITIAL_CONTACT from the peer"));
+  EXPECT_EQ(p.b->engine().established_count(), 1u);
+  ASSERT_EQ(p.b->host().installs.size(), 2u);
+  EXPECT_EQ(p.b->host().live().size(), 1u);  // the stale pair is gone
+  expect_mirrored(p.a->host().installs.back(), p.b->host().live()[0]);
 }
 
 TEST(Psk, DpdDetectsADeadPeer) {
