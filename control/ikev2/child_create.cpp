@@ -476,11 +476,13 @@ IkeSa* Engine::Impl::adopt_rekeyed(IkeSa& old, bool initiator, uint64_t spi_i, u
   n.created = n.established = n.last_heard = now;
   uint32_t life = old.profile ? old.profile->lifetime_s : 86400;
   n.expires = now + std::chrono::seconds(life);
-  n.rekey_at = initiator ? now + std::chrono::duration_cast<Clock::duration>(
+  n.rekey_at = initiator || opt_.responder_rekeys_ike
+                   ? now + std::chrono::duration_cast<Clock::duration>(
                                      std::chrono::duration<double>(life * opt_.ike_soft))
                          : Clock::time_point::max();
   n.children = std::move(old.children);
   old.children.clear();
+  old.was_established = false;  // replaced, not down: no SA_DOWN for it
   uint64_t key = n.local_spi();
   sas_.emplace(key, std::move(fresh));
   debug(&n, "IKE SA rekeyed: SA ID " + std::to_string(old.id) + " -> " + std::to_string(n.id));
@@ -491,6 +493,18 @@ void Engine::Impl::on_rekey_ike_request(IkeSa& sa, const Inbound& in) {
   const SaPayload& offered = *in.find(PayloadType::kSa)->as<SaPayload>();
   const Payload* ke_p = in.find(PayloadType::kKe);
   if (!ke_p) return send_response(sa, in, {make(notify(NotifyType::kInvalidSyntax))});
+  if (sa.lost_ike_rekey) return send_response(sa, in, {make(notify(NotifyType::kTemporaryFailure))});
+  // Both ends rekey the IKE SA at once (RFC 7296 2.8.2): as for child SAs,
+  // the request with the higher nonce wins and the other one is refused.
+  if (sa.pending && sa.pending->kind == RequestKind::kRekeyIke) {
+    const Bytes& theirs = in.find(PayloadType::kNonce)->as<NoncePayload>()->data;
+    const Bytes& ours = sa.pending->nonce;
+    if (std::lexicographical_compare(theirs.begin(), theirs.end(), ours.begin(), ours.end())) {
+      debug(&sa, "IKE SA rekey collision: our rekey wins");
+      return send_response(sa, in, {make(notify(NotifyType::kTemporaryFailure))});
+    }
+    debug(&sa, "IKE SA rekey collision: the peer's rekey wins");
+  }
   const KePayload& ke = *ke_p->as<KePayload>();
   std::vector<Proposal> mine;
   for (const config::Ikev2Proposal& p : ike_proposals_for(cfg_, sa.local.addr))
@@ -511,7 +525,8 @@ void Engine::Impl::on_rekey_ike_request(IkeSa& sa, const Inbound& in) {
   send_response(sa, in, {make(SaPayload{{answer}}), make(NoncePayload{nr}),
                          make(KePayload{my_ke->group(), my_ke->public_value()})});
   // The peer deletes the old IKE SA next.
-  adopt_rekeyed(sa, false, spi64_of(sel->chosen.spi), spi_r, *suite, *g_ir, ni, nr, in.now);
+  if (adopt_rekeyed(sa, false, spi64_of(sel->chosen.spi), spi_r, *suite, *g_ir, ni, nr, in.now))
+    sa.lost_ike_rekey = true;
 }
 
 void Engine::Impl::on_rekey_ike_response(IkeSa& sa, const Inbound& in) {
@@ -540,6 +555,14 @@ void Engine::Impl::on_rekey_ike_response(IkeSa& sa, const Inbound& in) {
   IkeSa* fresh = adopt_rekeyed(sa, true, req.new_ike_spi, spi64_of(chosen.proposals.front().spi), *suite, *g_ir,
                                req.nonce, n_p->as<NoncePayload>()->data, in.now);
   if (!fresh) return retry_later("key derivation failed");
+  if (sa.lost_ike_rekey) {
+    // A peer that answered our colliding request too: the SA it made for
+    // us carries nothing (the children moved to the peer's new SA) and is
+    // closed; the peer closes the old one.
+    fresh->was_established = false;
+    start_delete_ike(*fresh, "redundant IKE SA after a rekey collision", in.now);
+    return;
+  }
   start_delete_ike(sa, "IKE SA rekeyed", in.now);
 }
 

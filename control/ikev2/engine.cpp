@@ -609,7 +609,7 @@ void Engine::Impl::tick(Clock::time_point now) {
       start_delete_ike(*sa, "IKE SA lifetime expired", now);
       continue;
     }
-    if (sa->initiator && !sa->rekeying && now >= sa->rekey_at) {
+    if (!sa->rekeying && now >= sa->rekey_at) {
       sa->rekeying = true;
       queue_work(*sa, {RequestKind::kRekeyIke, 0});
       if (!find_sa(spi)) continue;
@@ -656,7 +656,7 @@ Clock::time_point Engine::Impl::next_timer() const {
     if (sa->state == SaState::kInitDone) next = std::min(next, sa->created + opt_.half_open_timeout);
     if (sa->state != SaState::kEstablished) continue;
     next = std::min(next, sa->expires);
-    if (sa->initiator && !sa->rekeying) next = std::min(next, sa->rekey_at);
+    if (!sa->rekeying) next = std::min(next, sa->rekey_at);
     if (sa->nat_local && opt_.nat_keepalive > Clock::duration::zero())
       next = std::min(next, sa->last_keepalive + opt_.nat_keepalive);
     if (sa->profile && sa->profile->dpd && sa->profile->dpd->interval_s > 0 && !sa->pending)

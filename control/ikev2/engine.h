@@ -153,9 +153,11 @@ struct EngineOptions {
   // other side later (responder_soft), so rekeys rarely collide.
   double initiator_soft = 0.90;
   double responder_soft = 0.95;
-  // IKE SA rekey at this fraction of the profile's `lifetime` (initiator of
-  // the IKE SA only); the other side lets its SA expire at the lifetime.
+  // IKE SA rekey at this fraction of the profile's `lifetime`, by the
+  // initiator of the IKE SA only (IOS); the other side lets its SA expire
+  // at the lifetime, unless `responder_rekeys_ike` (as strongSwan does).
   double ike_soft = 0.90;
+  bool responder_rekeys_ike = false;
 
   // NAT-T keepalives while behind a NAT (Host::send_keepalive); zero: none.
   Clock::duration nat_keepalive = std::chrono::seconds(20);

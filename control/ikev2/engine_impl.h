@@ -136,6 +136,7 @@ struct IkeSa {
 
   Clock::time_point created, established, last_heard, expires, rekey_at, last_keepalive;
   bool rekeying = false;  // an IKE SA rekey of ours is under way
+  bool lost_ike_rekey = false;  // the peer's colliding IKE rekey replaced this SA
   bool was_established = false;
 
   std::vector<ChildSa> children;

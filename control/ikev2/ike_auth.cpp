@@ -383,7 +383,10 @@ void Engine::Impl::on_auth_request(IkeSa& sa, const Inbound& in) {
   sa.was_established = true;
   sa.established = in.now;
   sa.expires = in.now + std::chrono::seconds(profile->lifetime_s);
-  sa.rekey_at = Clock::time_point::max();
+  sa.rekey_at = opt_.responder_rekeys_ike
+                   ? in.now + std::chrono::duration_cast<Clock::duration>(
+                                  std::chrono::duration<double>(profile->lifetime_s * opt_.ike_soft))
+                   : Clock::time_point::max();
   for (auto it = half_open_.begin(); it != half_open_.end();)
     it = it->second == sa.spi_r ? half_open_.erase(it) : std::next(it);
 

@@ -556,6 +556,8 @@ TEST(Psk, IkeSaRekeyKeepsTheChildSas) {
   EXPECT_TRUE(p.b->engine().tunnel_up(1));
   EXPECT_TRUE(p.a->host().deletes.empty());
   EXPECT_TRUE(p.b->host().deletes.empty());
+  EXPECT_FALSE(p.a->host().logged_containing("SA DOWN"));  // replaced, never down
+  EXPECT_FALSE(p.b->host().logged_containing("SA DOWN"));
   // The new IKE SA works: a child rekey over it.
   p.a->engine().child_expiring(1, p.a->host().installs[0].in.spi, false, p.net.now());
   p.net.run();
@@ -563,6 +565,31 @@ TEST(Psk, IkeSaRekeyKeepsTheChildSas) {
   expect_mirrored(p.a->host().installs[1], p.b->host().installs[1]);
   EXPECT_NE(p.a->engine().show_sa(false).find("\n2         192.168.0.1/500"), std::string::npos)
       << p.a->engine().show_sa(false);
+}
+
+TEST(Psk, SimultaneousIkeRekeyMakesOneSa) {
+  Opts o;
+  o.profile_extra = " lifetime 300\n";
+  EngineOptions eb = debug_on();
+  eb.responder_rekeys_ike = true;  // B rekeys the IKE SA too, at the same time as A
+  Pair p(o, o, debug_on(), eb);
+  p.up();
+  ASSERT_TRUE(p.a->engine().tunnel_up(1));
+  p.net.advance(275s);
+  EXPECT_TRUE(p.a->host().logged_containing("IKE SA rekey collision: ") &&
+              p.b->host().logged_containing("IKE SA rekey collision: "));
+  EXPECT_EQ(p.a->engine().established_count(), 1u);
+  EXPECT_EQ(p.b->engine().established_count(), 1u);
+  EXPECT_TRUE(p.a->engine().tunnel_up(1));
+  EXPECT_TRUE(p.b->engine().tunnel_up(1));
+  EXPECT_TRUE(p.a->host().deletes.empty());
+  EXPECT_TRUE(p.b->host().deletes.empty());
+  // The surviving IKE SA carries a child rekey.
+  p.b->engine().child_expiring(1, p.b->host().installs[0].in.spi, false, p.net.now());
+  p.net.run();
+  ASSERT_EQ(p.a->host().installs.size(), 2u);
+  expect_mirrored(p.a->host().installs[1], p.b->host().installs[1]);
+  EXPECT_EQ(p.a->host().live().size(), 1u);
 }
 
 TEST(Psk, CookieUnderHalfOpenLoad) {
