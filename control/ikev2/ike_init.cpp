@@ -280,7 +280,6 @@ void Engine::Impl::on_init_request(const Message& m, ByteView raw, const Endpoin
     debug(&sa, "Failed to find a matching policy");
     debug(&sa, "Sending no proposal chosen notify");
     stateless(notify(NotifyType::kNoProposalChosen));
-    sa.state = SaState::kInitSent;  // not half-open: nothing to count or time out
     return remove_sa(sa, "no matching IKE proposal");
   }
   if (suite->dh != ke.group) {

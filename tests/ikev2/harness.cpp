@@ -222,11 +222,11 @@ T must(pki::Result<T> r, const std::string& what) {
 }
 
 void enroll_from(pki::CertStore& store, pki::LabCa& ca, const config::Config& cfg, const std::string& tp,
-                 const std::string& serial) {
+                 const std::string& serial, pki::EnrollOptions options = {}) {
   const config::Trustpoint* t = cfg.trustpoint(tp);
   if (!t) throw std::runtime_error("no trustpoint " + tp);
   pki::EnrollmentRequest req = pki::request_from_policy(policy::trustpoint_policy(*t, cfg), serial);
-  must(pki::enroll(store, ca, tp, req), "enroll " + tp);
+  must(pki::enroll(store, ca, tp, req, options), "enroll " + tp);
 }
 
 }  // namespace
@@ -263,6 +263,15 @@ SeedPki::SeedPki() {
     pki::CertStore s = must(pki::CertStore::open(dir_ / "r1_both"), "store");
     enroll_from(s, ca1, *r1, "TP1", "100");
     enroll_from(s, ca2, *r1, "TP2", "100");
+  }
+  pki::EnrollOptions ec{pki::KeyType::kEcP256, true};
+  {
+    pki::CertStore s = must(pki::CertStore::open(dir_ / "r1_ec"), "store");
+    enroll_from(s, ca1, *r1, "TP1", "100", ec);
+  }
+  {
+    pki::CertStore s = must(pki::CertStore::open(dir_ / "r2_ec"), "store");
+    enroll_from(s, ca1, *r2, "TP1", "101", ec);
   }
   {
     pki::CertStore s = must(pki::CertStore::open(dir_ / "r2_both"), "store");

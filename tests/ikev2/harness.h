@@ -151,6 +151,7 @@ WireInfo wire_info(const Bytes& datagram);
 //   r1_tp1, r2_tp1   TP1 only (the overlap example)
 //   r1_both          TP1 then TP2: R1 lists its TP2 certificate first
 //   r2_both          TP2 then TP1: R2 lists its TP1 certificate first
+//   r1_ec, r2_ec     TP1 only, with EC P-256 keys
 class SeedPki {
  public:
   static SeedPki& get();

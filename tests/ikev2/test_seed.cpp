@@ -270,6 +270,31 @@ TEST(Certificates, Rfc7427SignaturesWithRsa) {
   EXPECT_TRUE(s.resp->host().logged("IKEv2:(SA ID = 1):Peer's authentication method is 'RSA'"));
 }
 
+TEST(Certificates, EcdsaSignaturesUseRfc7427) {
+  auto ecdsa = [](const std::string& file) {
+    return load(file, replace_all(read(seed_config("ikev2-overlap-recommended", file)), "rsa-sig", "ecdsa-sig"));
+  };
+  Scenario s("R1", ecdsa("r1-initiator.cfg"), "r1_ec", "R2", ecdsa("r2-responder.cfg"), "r2_ec");
+  s.run();
+  EXPECT_TRUE(s.resp->host().logged("IKEv2:(SA ID = 1):Peer's authentication method is 'ECDSA'"));
+  EXPECT_TRUE(s.init->host().logged("IKEv2:(SA ID = 1):Peer's authentication method is 'ECDSA'"));
+  EXPECT_TRUE(s.init->engine().tunnel_up(1));
+  EXPECT_NE(s.init->engine().show_sa(false).find("Auth sign: RFC7427, Auth verify: RFC7427"), std::string::npos);
+  ASSERT_EQ(s.resp->host().installs.size(), 1u);
+  expect_mirrored(s.init->host().installs.at(0), s.resp->host().installs[0]);
+}
+
+TEST(Certificates, RsaSigProfileRefusesAnEcdsaPeer) {
+  // R1 signs with ECDSA, R2's profile accepts rsa-sig only.
+  auto r1 = load("R1", replace_all(read(seed_config("ikev2-overlap-recommended", "r1-initiator.cfg")),
+                                   "authentication local rsa-sig", "authentication local ecdsa-sig"));
+  Scenario s("R1", r1, "r1_ec", "R2", seed("ikev2-overlap-recommended", "r2-responder.cfg"), "r2_tp1");
+  s.run();
+  EXPECT_TRUE(s.resp->host().logged("IKEv2:(SA ID = 1):Peer's authentication method is 'ECDSA'"));
+  EXPECT_TRUE(s.resp->host().logged("IKEv2:(SA ID = 1):Peer's authentication method is not allowed by profile profile1"));
+  EXPECT_FALSE(s.init->engine().tunnel_up(1));
+}
+
 TEST(Certificates, IdentityNotInTheCertificateFails) {
   // R1 claims an address its certificate does not carry.
   std::string text = replace_all(read(seed_config("ikev2-overlap-recommended", "r1-initiator.cfg")),
