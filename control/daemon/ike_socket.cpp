@@ -97,9 +97,21 @@ size_t IkeSockets::receive(const Handler& handler) {
   return n;
 }
 
+bool IkeSockets::send_keepalive(const UdpEndpoint& local, const UdpEndpoint& remote,
+                                std::string* error) {
+  // Through send()'s path on the IKE port so that the marker is not added,
+  // but from the NAT-T socket: the NAT mapping to keep is that one's.
+  return send_raw(fd4500_, local, remote, {0xff}, false, error);
+}
+
 bool IkeSockets::send(const UdpEndpoint& local, const UdpEndpoint& remote,
                       const std::vector<uint8_t>& message, std::string* error) {
   const bool natt = local.port == port4500_;
+  return send_raw(natt ? fd4500_ : fd500_, local, remote, message, natt, error);
+}
+
+bool IkeSockets::send_raw(int fd, const UdpEndpoint& local, const UdpEndpoint& remote,
+                          const std::vector<uint8_t>& message, bool natt, std::string* error) {
   static const uint8_t kMarker[4] = {0, 0, 0, 0};
   iovec iov[2];
   int iovs = 0;
@@ -126,7 +138,7 @@ bool IkeSockets::send(const UdpEndpoint& local, const UdpEndpoint& remote,
     info.ipi_spec_dst.s_addr = htonl(local.addr);
     std::memcpy(CMSG_DATA(c), &info, sizeof info);
   }
-  if (sendmsg(natt ? fd4500_ : fd500_, &msg, 0) < 0) {
+  if (sendmsg(fd, &msg, 0) < 0) {
     *error = std::string("IKE send: ") + std::strerror(errno);
     return false;
   }

@@ -47,11 +47,18 @@ class IkeSockets {
   bool send(const UdpEndpoint& local, const UdpEndpoint& remote, const std::vector<uint8_t>& message,
             std::string* error);
 
+  // A NAT-keepalive (RFC 3948 2.3: one 0xFF byte, no marker) from the
+  // NAT-T port; false with *error when the kernel refuses.
+  bool send_keepalive(const UdpEndpoint& local, const UdpEndpoint& remote, std::string* error);
+
   uint16_t ike_port() const { return port500_; }
   uint16_t natt_port() const { return port4500_; }
   uint64_t dropped() const { return dropped_; }
 
  private:
+  bool send_raw(int fd, const UdpEndpoint& local, const UdpEndpoint& remote,
+                const std::vector<uint8_t>& message, bool natt, std::string* error);
+
   int fd500_ = -1, fd4500_ = -1;
   uint16_t port500_ = 0, port4500_ = 0;
   uint64_t dropped_ = 0;

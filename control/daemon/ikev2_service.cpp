@@ -18,6 +18,11 @@ class Ikev2Service::Host : public ikev2::Host {
     if (!sockets_.send({local.addr, local.port}, {remote.addr, remote.port}, message, &err))
       log_("IKEv2: " + err);
   }
+  void send_keepalive(const ikev2::Endpoint& local, const ikev2::Endpoint& remote) override {
+    std::string err;
+    if (!sockets_.send_keepalive({local.addr, local.port}, {remote.addr, remote.port}, &err))
+      log_("IKEv2: NAT keepalive: " + err);
+  }
   bool install_child(uint32_t tunnel, const dp::SaSpec& in, const dp::SaSpec& out,
                      std::string* error) override {
     return children_.install(tunnel, ChildSaPair{in, out, "ikev2"}, Clock::now(), error);

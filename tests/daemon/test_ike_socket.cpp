@@ -95,6 +95,8 @@ TEST(IkeSockets, PortsAndMarker) {
   EXPECT_EQ(peer.recv(), ike);
   ASSERT_TRUE(s.send({kLoopback, 15501}, {kLoopback, peer.port}, ike, &err)) << err;
   EXPECT_EQ(peer.recv(), marked) << "marker added on the NAT-T port";
+  ASSERT_TRUE(s.send_keepalive({kLoopback, 15501}, {kLoopback, peer.port}, &err)) << err;
+  EXPECT_EQ(peer.recv(), std::vector<uint8_t>{0xff}) << "RFC 3948 keepalive: one byte, no marker";
 }
 
 TEST(IkeSockets, PortInUseIsAClearError) {
