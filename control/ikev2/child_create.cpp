@@ -73,8 +73,10 @@ std::optional<dp::Transform> dp_transform(const EspSuite& s) {
   using config::EspCipher;
   if (s.esn) return std::nullopt;
   switch (s.encr) {
-    case EspCipher::kAesGcm128: return dp::Transform::kAes128Gcm;
-    case EspCipher::kAesGcm256: return dp::Transform::kAes256Gcm;
+    case EspCipher::kAesGcm128:
+      return dp::Transform::kAes128Gcm;
+    case EspCipher::kAesGcm256:
+      return dp::Transform::kAes256Gcm;
     case EspCipher::kAesCbc128:
       if (s.integ == EspAuth::kSha256) return dp::Transform::kAes128CbcSha256;
       break;
@@ -84,7 +86,8 @@ std::optional<dp::Transform> dp_transform(const EspSuite& s) {
     case EspCipher::k3des:
       if (s.integ == EspAuth::kSha1) return dp::Transform::kDes3CbcSha1;
       break;
-    default: break;
+    default:
+      break;
   }
   return std::nullopt;
 }
@@ -101,8 +104,10 @@ std::optional<Engine::Impl::ChildPolicy> Engine::Impl::child_policy(const IkeSa*
   for (const config::NameRef& ref : ipsec->transform_sets)
     if (const config::TransformSet* ts = cfg_.transform_set(ref.name)) sets.push_back(ts);
   for (const config::TransformSet* ts : sets) {
-    if (dp_transform(EspSuite{ts->cipher, ts->auth, std::nullopt, false})) p.transform_sets.push_back(ts);
-    else debug(sa, "Transform set " + ts->name + " is not run by the data plane; not proposed");
+    if (dp_transform(EspSuite{ts->cipher, ts->auth, std::nullopt, false}))
+      p.transform_sets.push_back(ts);
+    else
+      debug(sa, "Transform set " + ts->name + " is not run by the data plane; not proposed");
   }
   return p;
 }
@@ -110,7 +115,8 @@ std::optional<Engine::Impl::ChildPolicy> Engine::Impl::child_policy(const IkeSa*
 std::vector<Proposal> Engine::Impl::esp_proposals(const ChildPolicy& p, uint32_t spi, std::optional<ike::DhGroup> pfs) {
   std::vector<Proposal> out;
   for (const config::TransformSet* ts : p.transform_sets)
-    if (auto prop = esp_proposal(*ts, static_cast<uint8_t>(out.size() + 1), spi, pfs, false)) out.push_back(prop.take());
+    if (auto prop = esp_proposal(*ts, static_cast<uint8_t>(out.size() + 1), spi, pfs, false))
+      out.push_back(prop.take());
   return out;
 }
 
@@ -180,8 +186,9 @@ ChildSa* Engine::Impl::install_child(IkeSa& sa, uint32_t tunnel_id, const Propos
   for (const dp::SaSpec* s : {&in, &out}) {
     char spi[32];
     std::snprintf(spi, sizeof spi, "0x%X(%u)", s->spi, s->spi);
-    debug_line("IPSEC(create_sa): sa created, (sa) sa_dest= " + config::format_ipv4(s->dst) + ", sa_proto= 50, sa_spi= " +
-               spi + ", sa_trans= " + transform_words(ts, tr) + ", sa_conn_id= " + std::to_string(sa.id));
+    debug_line("IPSEC(create_sa): sa created, (sa) sa_dest= " + config::format_ipv4(s->dst) +
+               ", sa_proto= 50, sa_spi= " + spi + ", sa_trans= " + transform_words(ts, tr) +
+               ", sa_conn_id= " + std::to_string(sa.id));
   }
   ChildSa c;
   c.tunnel = tunnel_id;
@@ -259,7 +266,8 @@ void Engine::Impl::start_create_child(IkeSa& sa, RequestKind kind, uint32_t old_
   if (r.ke) payloads.push_back(make(KePayload{r.ke->group(), r.ke->public_value()}));
   payloads.push_back(make(PayloadType::kTsi, TsPayload{{ipv4_any()}}));
   payloads.push_back(make(PayloadType::kTsr, TsPayload{{ipv4_any()}}));
-  debug(&sa, old ? "Rekeying child SA: inbound SPI 0x" + hex64(old_spi_in).substr(8) : std::string("Creating child SA"));
+  debug(&sa,
+        old ? "Rekeying child SA: inbound SPI 0x" + hex64(old_spi_in).substr(8) : std::string("Creating child SA"));
   (void)now;
   uint32_t spi = r.child_spi_in;
   if (!start_request(sa, std::move(r), std::move(payloads))) {
@@ -343,8 +351,8 @@ void Engine::Impl::on_create_child_request(IkeSa& sa, const Inbound& in) {
   const Bytes& ni = n_p->as<NoncePayload>()->data;
   Bytes nr = random(kNonceLen);
   uint32_t old_in = old ? old->spi_in : 0;
-  ChildSa* child = install_child(sa, *tunnel_id, sel->chosen, spi_in, spi_of(sel->chosen.spi), g_ir, ni, nr, false,
-                                 in.now);
+  ChildSa* child =
+      install_child(sa, *tunnel_id, sel->chosen, spi_in, spi_of(sel->chosen.spi), g_ir, ni, nr, false, in.now);
   if (!child) {
     child_spis_.erase(spi_in);
     return send_response(sa, in, {make(notify(NotifyType::kNoProposalChosen))});
@@ -381,8 +389,7 @@ void Engine::Impl::on_create_child_response(IkeSa& sa, const Inbound& in) {
     // a peer that answered ours too): the pair the peer just made for us
     // is redundant. It was never installed here; the peer deletes its
     // half when our Delete names the SPI it sends to.
-    debug(&sa, "Rekey collision: dropping the redundant pair with inbound SPI 0x" +
-                   hex64(req.child_spi_in).substr(8));
+    debug(&sa, "Rekey collision: dropping the redundant pair with inbound SPI 0x" + hex64(req.child_spi_in).substr(8));
     sa.queue.push_front({RequestKind::kDeleteChild, req.child_spi_in});
     run_queue(sa);
     return;
@@ -404,9 +411,9 @@ void Engine::Impl::on_create_child_response(IkeSa& sa, const Inbound& in) {
     if (!shared) return give_up("invalid KE: " + shared.error());
     g_ir = shared.take();
   }
-  ChildSa* child = install_child(sa, req.tunnel, chosen.proposals.front(), req.child_spi_in,
-                                 spi_of(chosen.proposals.front().spi), g_ir, req.nonce, n_p->as<NoncePayload>()->data,
-                                 true, in.now);
+  ChildSa* child =
+      install_child(sa, req.tunnel, chosen.proposals.front(), req.child_spi_in, spi_of(chosen.proposals.front().spi),
+                    g_ir, req.nonce, n_p->as<NoncePayload>()->data, true, in.now);
   if (!child) return give_up("install failed");
   if (req.old_spi_in)
     if (ChildSa* o = sa.child_by_in(req.old_spi_in)) {
@@ -476,10 +483,10 @@ IkeSa* Engine::Impl::adopt_rekeyed(IkeSa& old, bool initiator, uint64_t spi_i, u
   n.created = n.established = n.last_heard = now;
   uint32_t life = old.profile ? old.profile->lifetime_s : 86400;
   n.expires = now + std::chrono::seconds(life);
-  n.rekey_at = initiator || opt_.responder_rekeys_ike
-                   ? now + std::chrono::duration_cast<Clock::duration>(
-                                     std::chrono::duration<double>(life * opt_.ike_soft))
-                         : Clock::time_point::max();
+  n.rekey_at =
+      initiator || opt_.responder_rekeys_ike
+          ? now + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(life * opt_.ike_soft))
+          : Clock::time_point::max();
   n.children = std::move(old.children);
   old.children.clear();
   old.was_established = false;  // replaced, not down: no SA_DOWN for it
@@ -522,8 +529,9 @@ void Engine::Impl::on_rekey_ike_request(IkeSa& sa, const Inbound& in) {
   const Bytes& ni = in.find(PayloadType::kNonce)->as<NoncePayload>()->data;
   Proposal answer = sel->chosen;
   answer.spi = be64(spi_r);
-  send_response(sa, in, {make(SaPayload{{answer}}), make(NoncePayload{nr}),
-                         make(KePayload{my_ke->group(), my_ke->public_value()})});
+  send_response(
+      sa, in,
+      {make(SaPayload{{answer}}), make(NoncePayload{nr}), make(KePayload{my_ke->group(), my_ke->public_value()})});
   // The peer deletes the old IKE SA next.
   if (adopt_rekeyed(sa, false, spi64_of(sel->chosen.spi), spi_r, *suite, *g_ir, ni, nr, in.now))
     sa.lost_ike_rekey = true;

@@ -29,9 +29,12 @@ const char* state_name(SaState s) {
   switch (s) {
     case SaState::kInitSent:
     case SaState::kInitDone:
-    case SaState::kAuthSent: return "IN-NEG";
-    case SaState::kEstablished: return "READY";
-    case SaState::kDeleting: return "DELETE";
+    case SaState::kAuthSent:
+      return "IN-NEG";
+    case SaState::kEstablished:
+      return "READY";
+    case SaState::kDeleting:
+      return "DELETE";
   }
   return "?";
 }
@@ -70,11 +73,19 @@ std::string payload_list(const std::vector<Payload>& payloads) {
   for (const Payload& p : payloads) {
     std::string name;
     switch (p.type) {
-      case PayloadType::kNonce: name = "N"; break;
+      case PayloadType::kNonce:
+        name = "N";
+        break;
       case PayloadType::kSk:
-      case PayloadType::kSkf: name = "ENCR"; break;
-      case PayloadType::kNotify: name = "NOTIFY(" + notify_name(p.as<NotifyPayload>()->type) + ")"; break;
-      default: name = payload_name(p.type); break;
+      case PayloadType::kSkf:
+        name = "ENCR";
+        break;
+      case PayloadType::kNotify:
+        name = "NOTIFY(" + notify_name(p.as<NotifyPayload>()->type) + ")";
+        break;
+      default:
+        name = payload_name(p.type);
+        break;
     }
     out += (out.empty() ? "" : " ") + name;
   }
@@ -85,8 +96,12 @@ std::string payload_list(const std::vector<Payload>& payloads) {
 
 Engine::Impl::Impl(const config::Config& cfg, std::vector<pki::Trustpoint> trustpoints,
                    std::vector<TunnelConfig> tunnels, Host& host, EngineOptions opt)
-    : cfg_(cfg), trustpoints_(std::move(trustpoints)), tunnels_(std::move(tunnels)), host_(host),
-      opt_(std::move(opt)), debug_(opt_.debug) {
+    : cfg_(cfg),
+      trustpoints_(std::move(trustpoints)),
+      tunnels_(std::move(tunnels)),
+      host_(host),
+      opt_(std::move(opt)),
+      debug_(opt_.debug) {
   cookie_secret_ = random(32);
 }
 
@@ -135,8 +150,10 @@ IkeSa& Engine::Impl::new_sa(bool initiator, Clock::time_point now) {
   sa->initiator = initiator;
   sa->created = sa->last_heard = now;
   uint64_t spi = new_ike_spi();
-  if (initiator) sa->spi_i = spi;
-  else sa->spi_r = spi;
+  if (initiator)
+    sa->spi_i = spi;
+  else
+    sa->spi_r = spi;
   IkeSa& ref = *sa;
   sas_.emplace(spi, std::move(sa));
   return ref;
@@ -151,8 +168,7 @@ void Engine::Impl::set_state(IkeSa& sa, SaState to) {
   if (sa.state == to) return;
   // Nothing leaves kDeleting but removal, and nothing goes back to
   // negotiating once established.
-  bool legal = sa.state != SaState::kDeleting &&
-               !(sa.state == SaState::kEstablished && to != SaState::kDeleting);
+  bool legal = sa.state != SaState::kDeleting && !(sa.state == SaState::kEstablished && to != SaState::kDeleting);
   if (!legal) {
     debug(&sa, std::string("Refused state change ") + state_name(sa.state) + " -> " + state_name(to));
     return;
@@ -295,8 +311,8 @@ ike::Result<std::vector<Bytes>> Engine::Impl::seal(IkeSa& sa, const Header& h, c
       h.exchange != ExchangeType::kIkeSaInit) {
     auto frags = seal_fragments(h, payloads, keys, opt_.fragment_mtu - overhead);
     if (!frags) return ike::Error{frags.error()};
-    debug(&sa, "Fragmenting packet, Fragment MTU: " + std::to_string(opt_.fragment_mtu) + ", Number of fragments: " +
-                   std::to_string(frags->size()));
+    debug(&sa, "Fragmenting packet, Fragment MTU: " + std::to_string(opt_.fragment_mtu) +
+                   ", Number of fragments: " + std::to_string(frags->size()));
     return frags;
   }
   return std::vector<Bytes>{whole.take()};
@@ -304,7 +320,7 @@ ike::Result<std::vector<Bytes>> Engine::Impl::seal(IkeSa& sa, const Header& h, c
 
 bool Engine::Impl::start_request(IkeSa& sa, Request req, std::vector<Payload> payloads) {
   req.message_id = sa.next_request_id;
-  Header h{sa.spi_i, sa.spi_r, 2, 0, req.exchange, static_cast<uint8_t>(sa.initiator ? kFlagInitiator : 0),
+  Header h{sa.spi_i,      sa.spi_r, 2, 0, req.exchange, static_cast<uint8_t>(sa.initiator ? kFlagInitiator : 0),
            req.message_id};
   debug(&sa, "Building packet for encryption.");
   debug_line("Payload contents: " + payload_list(payloads));
@@ -325,8 +341,13 @@ bool Engine::Impl::start_request(IkeSa& sa, Request req, std::vector<Payload> pa
 }
 
 void Engine::Impl::send_response(IkeSa& sa, const Inbound& in, std::vector<Payload> payloads) {
-  Header h{sa.spi_i, sa.spi_r, 2, 0, in.header().exchange,
-           static_cast<uint8_t>(kFlagResponse | (sa.initiator ? kFlagInitiator : 0)), in.header().message_id};
+  Header h{sa.spi_i,
+           sa.spi_r,
+           2,
+           0,
+           in.header().exchange,
+           static_cast<uint8_t>(kFlagResponse | (sa.initiator ? kFlagInitiator : 0)),
+           in.header().message_id};
   debug(&sa, "Building packet for encryption.");
   debug_line("Payload contents: " + payload_list(payloads));
   auto datagrams = seal(sa, h, payloads);
@@ -342,8 +363,13 @@ void Engine::Impl::send_response(IkeSa& sa, const Inbound& in, std::vector<Paylo
 }
 
 void Engine::Impl::send_oneshot(IkeSa& sa, const std::vector<Payload>& payloads) {
-  Header h{sa.spi_i, sa.spi_r, 2, 0, ExchangeType::kInformational,
-           static_cast<uint8_t>(sa.initiator ? kFlagInitiator : 0), sa.next_request_id++};
+  Header h{sa.spi_i,
+           sa.spi_r,
+           2,
+           0,
+           ExchangeType::kInformational,
+           static_cast<uint8_t>(sa.initiator ? kFlagInitiator : 0),
+           sa.next_request_id++};
   debug(&sa, "Building packet for encryption.");
   debug_line("Payload contents: " + payload_list(payloads));
   if (auto d = seal(sa, h, payloads)) send_datagrams(sa, *d);
@@ -371,13 +397,24 @@ void Engine::Impl::run_queue(IkeSa& sa) {
         if (c && !c->replaced && !c->deleting) start_create_child(sa, RequestKind::kRekeyChild, w.spi, now_);
         break;
       }
-      case RequestKind::kCreateChild: start_create_child(sa, RequestKind::kCreateChild, 0, now_); break;
-      case RequestKind::kDeleteChild: start_delete_child(sa, w.spi, now_); break;
-      case RequestKind::kRekeyIke: start_rekey_ike(sa, now_); break;
-      case RequestKind::kDpd: start_dpd(sa, now_); break;
-      case RequestKind::kDeleteIke: start_delete_ike(sa, sa.close_reason, now_); return;
+      case RequestKind::kCreateChild:
+        start_create_child(sa, RequestKind::kCreateChild, 0, now_);
+        break;
+      case RequestKind::kDeleteChild:
+        start_delete_child(sa, w.spi, now_);
+        break;
+      case RequestKind::kRekeyIke:
+        start_rekey_ike(sa, now_);
+        break;
+      case RequestKind::kDpd:
+        start_dpd(sa, now_);
+        break;
+      case RequestKind::kDeleteIke:
+        start_delete_ike(sa, sa.close_reason, now_);
+        return;
       case RequestKind::kInit:
-      case RequestKind::kAuth: break;
+      case RequestKind::kAuth:
+        break;
     }
   }
 }
@@ -455,8 +492,10 @@ void Engine::Impl::receive(const Endpoint& local, const Endpoint& remote, ByteVi
   if (m.payloads.back().type == PayloadType::kSk) {
     auto opened = open_message(message, m, keys);
     if (!opened) {
-      if (opened.rejection().notify) counters_.rx_invalid++;
-      else counters_.rx_bad_icv++;
+      if (opened.rejection().notify)
+        counters_.rx_invalid++;
+      else
+        counters_.rx_bad_icv++;
       debug(sa, "Dropping message: " + opened.error());
       return;
     }
@@ -545,7 +584,8 @@ void Engine::Impl::receive(const Endpoint& local, const Endpoint& remote, ByteVi
         if (sa->state == SaState::kEstablished || sa->state == SaState::kDeleting)
           return on_informational_request(*sa, in);
         break;
-      default: break;
+      default:
+        break;
     }
     counters_.rx_unexpected++;
     debug(sa, "Dropping unexpected " + exchange_name(h.exchange) + " request");
@@ -567,7 +607,8 @@ void Engine::Impl::receive(const Endpoint& local, const Endpoint& remote, ByteVi
     case RequestKind::kDpd:
       if (h.exchange == ExchangeType::kInformational) return on_informational_response(*sa, in);
       break;
-    case RequestKind::kInit: break;
+    case RequestKind::kInit:
+      break;
   }
   counters_.rx_unexpected++;
 }
@@ -586,8 +627,8 @@ void Engine::Impl::tick(Clock::time_point now) {
       Request& r = *sa->pending;
       if (r.retransmits >= opt_.retransmit_tries) {
         debug(sa, "Maximum number of retransmissions reached");
-        std::string why = r.kind == RequestKind::kDpd ? "peer not responding (DPD)"
-                                                      : "no response to " + exchange_name(r.exchange);
+        std::string why =
+            r.kind == RequestKind::kDpd ? "peer not responding (DPD)" : "no response to " + exchange_name(r.exchange);
         remove_sa(*sa, why);
         continue;
       }
@@ -626,8 +667,10 @@ void Engine::Impl::tick(Clock::time_point now) {
     }
     std::vector<uint32_t> hard, soft;
     for (const ChildSa& c : sa->children) {
-      if (now >= c.hard_at) hard.push_back(c.spi_in);
-      else if (now >= c.soft_at && !c.rekeying && !c.replaced && !c.deleting) soft.push_back(c.spi_in);
+      if (now >= c.hard_at)
+        hard.push_back(c.spi_in);
+      else if (now >= c.soft_at && !c.rekeying && !c.replaced && !c.deleting)
+        soft.push_back(c.spi_in);
     }
     for (uint32_t s : hard) {
       ChildSa* c = sa->child_by_in(s);
@@ -688,8 +731,7 @@ void Engine::Impl::initiate(uint32_t tunnel_id, Clock::time_point now) {
   // The peer may be negotiating with us already; its IKE SA binds to the
   // tunnel once IKE_AUTH has arrived.
   for (const auto& [spi, sa] : sas_)
-    if (!sa->initiator && sa->state == SaState::kInitDone && sa->remote.addr == t->peer &&
-        sa->local.addr == t->local)
+    if (!sa->initiator && sa->state == SaState::kInitDone && sa->remote.addr == t->peer && sa->local.addr == t->local)
       return;
   start_init(tunnel_id, now);
 }

@@ -103,11 +103,11 @@ class Host {
 
 // One `interface TunnelN` with `tunnel protection ipsec profile NAME`.
 struct TunnelConfig {
-  uint32_t tunnel = 0;         // the data plane's tunnel id; passed back to Host
-  std::string interface;       // "Tunnel1", for show and logs
-  uint32_t local = 0;          // `tunnel source` address, host order
-  uint32_t peer = 0;           // `tunnel destination`, host order
-  std::string ipsec_profile;   // `tunnel protection ipsec profile NAME`
+  uint32_t tunnel = 0;        // the data plane's tunnel id; passed back to Host
+  std::string interface;      // "Tunnel1", for show and logs
+  uint32_t local = 0;         // `tunnel source` address, host order
+  uint32_t peer = 0;          // `tunnel destination`, host order
+  std::string ipsec_profile;  // `tunnel protection ipsec profile NAME`
 };
 
 struct EngineOptions {
@@ -169,12 +169,12 @@ struct EngineOptions {
 // Counters of what the engine dropped or refused, by the names `show`
 // prints.
 struct EngineCounters {
-  uint64_t rx_invalid = 0;        // not a parsable IKEv2 message
-  uint64_t rx_no_sa = 0;          // no IKE SA for the SPIs
-  uint64_t rx_bad_icv = 0;        // SK/SKF integrity check failed
-  uint64_t rx_unexpected = 0;     // wrong message ID, exchange or state
-  uint64_t rx_retransmit = 0;     // a request answered from the response cache
-  uint64_t tx_retransmit = 0;     // our requests sent again
+  uint64_t rx_invalid = 0;     // not a parsable IKEv2 message
+  uint64_t rx_no_sa = 0;       // no IKE SA for the SPIs
+  uint64_t rx_bad_icv = 0;     // SK/SKF integrity check failed
+  uint64_t rx_unexpected = 0;  // wrong message ID, exchange or state
+  uint64_t rx_retransmit = 0;  // a request answered from the response cache
+  uint64_t tx_retransmit = 0;  // our requests sent again
   uint64_t cookies_sent = 0;
 };
 

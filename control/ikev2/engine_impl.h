@@ -55,7 +55,14 @@ struct ChildSa {
 };
 
 enum class RequestKind : uint8_t {
-  kInit, kAuth, kCreateChild, kRekeyChild, kRekeyIke, kDeleteChild, kDeleteIke, kDpd,
+  kInit,
+  kAuth,
+  kCreateChild,
+  kRekeyChild,
+  kRekeyIke,
+  kDeleteChild,
+  kDeleteIke,
+  kDpd,
 };
 
 // Our outstanding request (window size one) and what its answer needs.
@@ -109,17 +116,17 @@ struct IkeSa {
   bool peer_fragmentation = false;
   std::vector<SignatureHash> peer_sig_hashes;
 
-  std::optional<uint32_t> tunnel;  // initiator: from the start; responder: after IKE_AUTH
+  std::optional<uint32_t> tunnel;                 // initiator: from the start; responder: after IKE_AUTH
   const config::Ikev2Profile* profile = nullptr;  // initiator: from the start; responder: after IDi
 
   IkeSuite suite;
   IkeSaKeys keys;
   Bytes ni, nr;
   std::optional<ike::KeyExchange> ke;
-  Bytes init_i, init_r;  // the IKE_SA_INIT messages as sent (AUTH signs them)
-  std::vector<Proposal> offered;  // initiator: our IKE proposals
-  Bytes cookie;                   // initiator: a COOKIE to return
-  int init_attempts = 0;          // INVALID_KE / COOKIE restarts
+  Bytes init_i, init_r;                 // the IKE_SA_INIT messages as sent (AUTH signs them)
+  std::vector<Proposal> offered;        // initiator: our IKE proposals
+  Bytes cookie;                         // initiator: a COOKIE to return
+  int init_attempts = 0;                // INVALID_KE / COOKIE restarts
   std::vector<pki::Sha1> peer_certreq;  // the CA hashes the peer asked for
 
   IdPayload local_id, remote_id;
@@ -135,7 +142,7 @@ struct IkeSa {
   std::optional<Reassembly> frags;
 
   Clock::time_point created, established, last_heard, expires, rekey_at, last_keepalive;
-  bool rekeying = false;  // an IKE SA rekey of ours is under way
+  bool rekeying = false;        // an IKE SA rekey of ours is under way
   bool lost_ike_rekey = false;  // the peer's colliding IKE rekey replaced this SA
   bool was_established = false;
 
@@ -244,8 +251,8 @@ class Engine::Impl {
   void start_rekey_ike(IkeSa& sa, Clock::time_point now);
   void on_rekey_ike_request(IkeSa& sa, const Inbound& in);
   void on_rekey_ike_response(IkeSa& sa, const Inbound& in);
-  IkeSa* adopt_rekeyed(IkeSa& old, bool initiator, uint64_t spi_i, uint64_t spi_r, const IkeSuite& suite,
-                       ByteView g_ir, const Bytes& ni, const Bytes& nr, Clock::time_point now);
+  IkeSa* adopt_rekeyed(IkeSa& old, bool initiator, uint64_t spi_i, uint64_t spi_r, const IkeSuite& suite, ByteView g_ir,
+                       const Bytes& ni, const Bytes& nr, Clock::time_point now);
 
   // ---- informational.cpp
   void start_delete_child(IkeSa& sa, uint32_t spi_in, Clock::time_point now);

@@ -57,12 +57,17 @@ struct PeerMethod {
 
 PeerMethod peer_method(AuthMethod m, EVP_PKEY* cert_key) {
   switch (m) {
-    case AuthMethod::kPsk: return {"PSK", IkeAuthMethod::kPreShare};
-    case AuthMethod::kRsaSig: return {"RSA", IkeAuthMethod::kRsaSig};
+    case AuthMethod::kPsk:
+      return {"PSK", IkeAuthMethod::kPreShare};
+    case AuthMethod::kRsaSig:
+      return {"RSA", IkeAuthMethod::kRsaSig};
     case AuthMethod::kEcdsa256:
     case AuthMethod::kEcdsa384:
-    case AuthMethod::kEcdsa521: return {"ECDSA", IkeAuthMethod::kEcdsaSig};
-    default: return is_ec(cert_key) ? PeerMethod{"ECDSA", IkeAuthMethod::kEcdsaSig} : PeerMethod{"RSA", IkeAuthMethod::kRsaSig};
+    case AuthMethod::kEcdsa521:
+      return {"ECDSA", IkeAuthMethod::kEcdsaSig};
+    default:
+      return is_ec(cert_key) ? PeerMethod{"ECDSA", IkeAuthMethod::kEcdsaSig}
+                             : PeerMethod{"RSA", IkeAuthMethod::kRsaSig};
   }
 }
 
@@ -91,8 +96,8 @@ ike::Result<AuthPayload> make_auth(const config::Config& cfg, const EngineOption
   EVP_PKEY* key = sel->trustpoint->key.get();
   bool peer_sha256 = std::find(sa.peer_sig_hashes.begin(), sa.peer_sig_hashes.end(), SignatureHash::kSha256) !=
                      sa.peer_sig_hashes.end();
-  AuthMethod method = is_ec(key) || (opt.rfc7427_for_rsa && peer_sha256) ? AuthMethod::kDigitalSignature
-                                                                         : AuthMethod::kRsaSig;
+  AuthMethod method =
+      is_ec(key) || (opt.rfc7427_for_rsa && peer_sha256) ? AuthMethod::kDigitalSignature : AuthMethod::kRsaSig;
   auto data = sign(method, SignatureHash::kSha256, key, octets);
   if (!data) return ike::Error{data.error()};
   return AuthPayload{method, data.take()};
@@ -211,9 +216,8 @@ static bool verify_peer(Engine::Impl& e, IkeSa& sa, const Inbound& in) {
     return false;
   }
   bool peer_is_initiator = !sa.initiator;
-  auto octets = peer_is_initiator
-                    ? signed_octets(sa.init_i, sa.nr, sa.suite.prf, sa.keys.sk_pi, sa.remote_id)
-                    : signed_octets(sa.init_r, sa.ni, sa.suite.prf, sa.keys.sk_pr, sa.remote_id);
+  auto octets = peer_is_initiator ? signed_octets(sa.init_i, sa.nr, sa.suite.prf, sa.keys.sk_pi, sa.remote_id)
+                                  : signed_octets(sa.init_r, sa.ni, sa.suite.prf, sa.keys.sk_pr, sa.remote_id);
   if (!octets) return false;
   sa.remote_auth = auth.method;
 
@@ -384,9 +388,9 @@ void Engine::Impl::on_auth_request(IkeSa& sa, const Inbound& in) {
   sa.established = in.now;
   sa.expires = in.now + std::chrono::seconds(profile->lifetime_s);
   sa.rekey_at = opt_.responder_rekeys_ike
-                   ? in.now + std::chrono::duration_cast<Clock::duration>(
-                                  std::chrono::duration<double>(profile->lifetime_s * opt_.ike_soft))
-                   : Clock::time_point::max();
+                    ? in.now + std::chrono::duration_cast<Clock::duration>(
+                                   std::chrono::duration<double>(profile->lifetime_s * opt_.ike_soft))
+                    : Clock::time_point::max();
   for (auto it = half_open_.begin(); it != half_open_.end();)
     it = it->second == sa.spi_r ? half_open_.erase(it) : std::next(it);
 

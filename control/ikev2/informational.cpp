@@ -48,7 +48,8 @@ void Engine::Impl::start_dpd(IkeSa& sa, Clock::time_point now) {
   Request r;
   r.kind = RequestKind::kDpd;
   r.exchange = ExchangeType::kInformational;
-  if (sa.profile && sa.profile->dpd && sa.profile->dpd->retry_s) r.timeout = std::chrono::seconds(sa.profile->dpd->retry_s);
+  if (sa.profile && sa.profile->dpd && sa.profile->dpd->retry_s)
+    r.timeout = std::chrono::seconds(sa.profile->dpd->retry_s);
   debug(&sa, "Sending DPD/liveness query");
   (void)now;
   start_request(sa, std::move(r), {});
@@ -99,15 +100,19 @@ void Engine::Impl::on_informational_response(IkeSa& sa, const Inbound& in) {
   Request req = std::move(*sa.pending);
   sa.pending.reset();
   switch (req.kind) {
-    case RequestKind::kDeleteIke: return remove_sa(sa, sa.close_reason);
+    case RequestKind::kDeleteIke:
+      return remove_sa(sa, sa.close_reason);
     case RequestKind::kDeleteChild:
       for (uint32_t spi : req.spis) {
         delete_child_local(sa, spi);
         child_spis_.erase(spi);  // also a redundant pair never installed here
       }
       break;
-    case RequestKind::kDpd: debug(&sa, "Received DPD/liveness response"); break;
-    default: break;
+    case RequestKind::kDpd:
+      debug(&sa, "Received DPD/liveness response");
+      break;
+    default:
+      break;
   }
   (void)in;
   run_queue(sa);

@@ -35,11 +35,16 @@ constexpr int kDomainBase = 100;
 // Whether a keyring peer's `identity` is `id`.
 bool identity_is(const config::Ikev2Identity& want, const IdPayload& id) {
   switch (want.kind) {
-    case config::IdKind::kAddress: return ipv4_of(id) == want.address;
-    case config::IdKind::kFqdn: return id.type == IdType::kFqdn && lower(text_of(id)) == lower(want.value);
-    case config::IdKind::kUserFqdn: return id.type == IdType::kRfc822 && lower(text_of(id)) == lower(want.value);
-    case config::IdKind::kKeyId: return id.type == IdType::kKeyId && text_of(id) == want.value;
-    case config::IdKind::kDn: return false;
+    case config::IdKind::kAddress:
+      return ipv4_of(id) == want.address;
+    case config::IdKind::kFqdn:
+      return id.type == IdType::kFqdn && lower(text_of(id)) == lower(want.value);
+    case config::IdKind::kUserFqdn:
+      return id.type == IdType::kRfc822 && lower(text_of(id)) == lower(want.value);
+    case config::IdKind::kKeyId:
+      return id.type == IdType::kKeyId && text_of(id) == want.value;
+    case config::IdKind::kDn:
+      return false;
   }
   return false;
 }
@@ -138,16 +143,24 @@ std::string ios_identity(const IdPayload& id) {
       value = ipv4_of(id) ? config::format_ipv4(*ipv4_of(id)) : "?";
       type = "IPv4 address";
       break;
-    case IdType::kFqdn: value = text_of(id), type = "FQDN"; break;
-    case IdType::kRfc822: value = text_of(id), type = "email"; break;
-    case IdType::kKeyId: value = text_of(id), type = "key ID"; break;
+    case IdType::kFqdn:
+      value = text_of(id), type = "FQDN";
+      break;
+    case IdType::kRfc822:
+      value = text_of(id), type = "email";
+      break;
+    case IdType::kKeyId:
+      value = text_of(id), type = "key ID";
+      break;
     case IdType::kDerAsn1Dn: {
       std::string d = describe(id);  // "dn cn=..."
       value = d.rfind("dn ", 0) == 0 ? d.substr(3) : d;
       type = "DER ASN1 DN";
       break;
     }
-    default: value = describe(id), type = "other"; break;
+    default:
+      value = describe(id), type = "other";
+      break;
   }
   return "'" + value + "' of type '" + type + "'";
 }
@@ -156,10 +169,14 @@ IdPayload local_identity(const Ikev2Profile& p, uint32_t local_addr, const pki::
   if (p.identity_local) {
     const config::Ikev2Identity& i = *p.identity_local;
     switch (i.kind) {
-      case config::IdKind::kAddress: return id_ipv4(i.address ? i.address : local_addr);
-      case config::IdKind::kFqdn: return id_fqdn(i.value);
-      case config::IdKind::kUserFqdn: return id_rfc822(i.value);
-      case config::IdKind::kKeyId: return id_key_id(ByteView(reinterpret_cast<const uint8_t*>(i.value.data()), i.value.size()));
+      case config::IdKind::kAddress:
+        return id_ipv4(i.address ? i.address : local_addr);
+      case config::IdKind::kFqdn:
+        return id_fqdn(i.value);
+      case config::IdKind::kUserFqdn:
+        return id_rfc822(i.value);
+      case config::IdKind::kKeyId:
+        return id_key_id(ByteView(reinterpret_cast<const uint8_t*>(i.value.data()), i.value.size()));
       case config::IdKind::kDn:
         if (cert) return id_dn(cert->subject_der());
         return id_ipv4(local_addr);
@@ -176,8 +193,7 @@ std::string psk_local(const config::Config& cfg, const Ikev2Profile& p, uint32_t
   return peer ? peer->pre_shared_key_local : std::string();
 }
 
-std::string psk_remote(const config::Config& cfg, const Ikev2Profile& p, uint32_t peer_addr,
-                       const IdPayload* peer_id) {
+std::string psk_remote(const config::Config& cfg, const Ikev2Profile& p, uint32_t peer_addr, const IdPayload* peer_id) {
   if (!p.authentication_remote_key.empty()) return p.authentication_remote_key;
   const config::Ikev2KeyringPeer* peer = keyring_peer(cfg, p, peer_addr, peer_id);
   return peer ? peer->pre_shared_key_remote : std::string();
@@ -199,9 +215,10 @@ std::vector<std::string> verify_trustpoints(const Ikev2Profile& p) {
 
 std::vector<config::Ikev2Proposal> ike_proposals_for(const config::Config& cfg, uint32_t local_addr) {
   for (const config::Ikev2Policy& pol : cfg.ikev2_policies) {
-    bool local_ok = pol.match_address_local.empty() ||
-                    std::any_of(pol.match_address_local.begin(), pol.match_address_local.end(),
-                                [&](const config::AddressMask& a) { return (local_addr & a.mask) == (a.addr & a.mask); });
+    bool local_ok =
+        pol.match_address_local.empty() ||
+        std::any_of(pol.match_address_local.begin(), pol.match_address_local.end(),
+                    [&](const config::AddressMask& a) { return (local_addr & a.mask) == (a.addr & a.mask); });
     if (!local_ok) continue;
     std::vector<config::Ikev2Proposal> out;
     for (const config::NameRef& ref : pol.proposals)

@@ -16,24 +16,36 @@ using config::IkeHash;
 
 std::string encr_name(IkeCipher c) {
   switch (c) {
-    case IkeCipher::kDes: return "DES";
-    case IkeCipher::k3des: return "3DES";
-    case IkeCipher::kAes128: return "AES-CBC, keysize: 128";
-    case IkeCipher::kAes192: return "AES-CBC, keysize: 192";
-    case IkeCipher::kAes256: return "AES-CBC, keysize: 256";
-    case IkeCipher::kAesGcm128: return "AES-GCM, keysize: 128";
-    case IkeCipher::kAesGcm256: return "AES-GCM, keysize: 256";
+    case IkeCipher::kDes:
+      return "DES";
+    case IkeCipher::k3des:
+      return "3DES";
+    case IkeCipher::kAes128:
+      return "AES-CBC, keysize: 128";
+    case IkeCipher::kAes192:
+      return "AES-CBC, keysize: 192";
+    case IkeCipher::kAes256:
+      return "AES-CBC, keysize: 256";
+    case IkeCipher::kAesGcm128:
+      return "AES-GCM, keysize: 128";
+    case IkeCipher::kAesGcm256:
+      return "AES-GCM, keysize: 256";
   }
   return "?";
 }
 
 std::string prf_name(IkeHash h) {
   switch (h) {
-    case IkeHash::kMd5: return "MD5";
-    case IkeHash::kSha1: return "SHA1";
-    case IkeHash::kSha256: return "SHA256";
-    case IkeHash::kSha384: return "SHA384";
-    case IkeHash::kSha512: return "SHA512";
+    case IkeHash::kMd5:
+      return "MD5";
+    case IkeHash::kSha1:
+      return "SHA1";
+    case IkeHash::kSha256:
+      return "SHA256";
+    case IkeHash::kSha384:
+      return "SHA384";
+    case IkeHash::kSha512:
+      return "SHA512";
   }
   return "?";
 }
@@ -41,18 +53,25 @@ std::string prf_name(IkeHash h) {
 std::string integ_name(const std::optional<IkeHash>& h) {
   if (!h) return "None";
   switch (*h) {
-    case IkeHash::kMd5: return "MD596";
-    case IkeHash::kSha1: return "SHA96";
-    default: return prf_name(*h);
+    case IkeHash::kMd5:
+      return "MD596";
+    case IkeHash::kSha1:
+      return "SHA96";
+    default:
+      return prf_name(*h);
   }
 }
 
 std::string auth_name(AuthMethod m) {
   switch (m) {
-    case AuthMethod::kPsk: return "PSK";
-    case AuthMethod::kRsaSig: return "RSA";
-    case AuthMethod::kDigitalSignature: return "RFC7427";
-    default: return "ECDSA";
+    case AuthMethod::kPsk:
+      return "PSK";
+    case AuthMethod::kRsaSig:
+      return "RSA";
+    case AuthMethod::kDigitalSignature:
+      return "RFC7427";
+    default:
+      return "ECDSA";
   }
 }
 
@@ -99,21 +118,30 @@ std::string match_text(const config::Ikev2Match& m) {
   switch (m.kind) {
     case K::kAddress:
       return "address " + config::format_ipv4(m.address.addr) + " " + config::format_ipv4(m.address.mask);
-    case K::kFqdn: return "fqdn " + m.value;
-    case K::kFqdnDomain: return "fqdn domain " + m.value;
-    case K::kEmail: return "email " + m.value;
-    case K::kEmailDomain: return "email domain " + m.value;
-    case K::kKeyId: return "key-id " + m.value;
+    case K::kFqdn:
+      return "fqdn " + m.value;
+    case K::kFqdnDomain:
+      return "fqdn domain " + m.value;
+    case K::kEmail:
+      return "email " + m.value;
+    case K::kEmailDomain:
+      return "email domain " + m.value;
+    case K::kKeyId:
+      return "key-id " + m.value;
   }
   return "?";
 }
 
 std::string method_text(config::IkeAuthMethod m) {
   switch (m) {
-    case config::IkeAuthMethod::kRsaSig: return "rsa-sig";
-    case config::IkeAuthMethod::kPreShare: return "pre-share";
-    case config::IkeAuthMethod::kRsaEncr: return "rsa-encr";
-    case config::IkeAuthMethod::kEcdsaSig: return "ecdsa-sig";
+    case config::IkeAuthMethod::kRsaSig:
+      return "rsa-sig";
+    case config::IkeAuthMethod::kPreShare:
+      return "pre-share";
+    case config::IkeAuthMethod::kRsaEncr:
+      return "rsa-encr";
+    case config::IkeAuthMethod::kEcdsaSig:
+      return "ecdsa-sig";
   }
   return "?";
 }
@@ -160,7 +188,10 @@ std::string Engine::Impl::show_sa(bool detailed) const {
     out += std::string("      Fragmentation ") +
            (opt_.fragmentation && sa->peer_fragmentation ? "is enabled." : "not configured.") + "\n";
     out += std::string("      NAT-T is ") +
-           (sa->nat_local ? "detected inside" : sa->nat_remote ? "detected  outside" : "not detected") + "\n";
+           (sa->nat_local    ? "detected inside"
+            : sa->nat_remote ? "detected  outside"
+                             : "not detected") +
+           "\n";
     out += std::string("      Initiator of SA : ") + (sa->initiator ? "Yes" : "No") + "\n";
     if (sa->profile) out += "      Profile: " + sa->profile->name + "\n";
     if (!sa->local_trustpoint.empty()) out += "      Signing trustpoint: " + sa->local_trustpoint + "\n";
@@ -171,9 +202,9 @@ std::string Engine::Impl::show_sa(bool detailed) const {
       out += "      Child sa: " + (t ? t->interface : "tunnel " + std::to_string(c.tunnel)) +
              " local selector  0.0.0.0/0 - 255.255.255.255/65535\n";
       out += "          remote selector 0.0.0.0/0 - 255.255.255.255/65535\n";
-      out += "          ESP spi in/out: " + spi32(c.spi_in) + "/" + spi32(c.spi_out) + "  transform: " +
-             std::string(dp::transform_info(c.transform).name) + (c.in.udp_encap ? "  UDP-encaps" : "") +
-             (c.replaced ? "  (rekeyed)" : "") + "\n";
+      out += "          ESP spi in/out: " + spi32(c.spi_in) + "/" + spi32(c.spi_out) +
+             "  transform: " + std::string(dp::transform_info(c.transform).name) +
+             (c.in.udp_encap ? "  UDP-encaps" : "") + (c.replaced ? "  (rekeyed)" : "") + "\n";
     }
   }
   out += "\n IPv6 Crypto IKEv2  SA \n\n";
@@ -202,8 +233,8 @@ std::string Engine::Impl::show_sa_json() const {
            ",\"remote_spi\":" + q(hex64(sa->remote_spi())) + ",\"profile\":" + q(sa->profile ? sa->profile->name : "") +
            ",\"local_id\":" + q(id_text(sa->local_id)) + ",\"remote_id\":" + q(id_text(sa->remote_id));
     if (sa->state != SaState::kInitSent)
-      out += ",\"encryption\":" + q(std::string(ike::cipher_info(sa->suite.encr).name)) + ",\"prf\":" +
-             q(prf_name(sa->suite.prf)) + ",\"integrity\":" + q(integ_name(sa->suite.integ)) +
+      out += ",\"encryption\":" + q(std::string(ike::cipher_info(sa->suite.encr).name)) +
+             ",\"prf\":" + q(prf_name(sa->suite.prf)) + ",\"integrity\":" + q(integ_name(sa->suite.integ)) +
              ",\"dh_group\":" + std::to_string(sa->suite.dh) + ",\"auth_sign\":" + q(auth_name(sa->local_auth)) +
              ",\"auth_verify\":" + q(auth_name(sa->remote_auth));
     out += ",\"nat_inside\":" + std::string(sa->nat_local ? "true" : "false") +
@@ -215,18 +246,20 @@ std::string Engine::Impl::show_sa_json() const {
       out += cf ? "" : ",";
       cf = false;
       out += "{\"tunnel\":" + std::to_string(c.tunnel) + ",\"spi_in\":" + q(spi32(c.spi_in)) +
-             ",\"spi_out\":" + q(spi32(c.spi_out)) + ",\"transform\":" +
-             q(std::string(dp::transform_info(c.transform).name)) + ",\"udp_encap\":" +
-             (c.in.udp_encap ? "true" : "false") + ",\"rekeyed\":" + (c.replaced ? "true" : "false") + "}";
+             ",\"spi_out\":" + q(spi32(c.spi_out)) +
+             ",\"transform\":" + q(std::string(dp::transform_info(c.transform).name)) +
+             ",\"udp_encap\":" + (c.in.udp_encap ? "true" : "false") +
+             ",\"rekeyed\":" + (c.replaced ? "true" : "false") + "}";
     }
     out += "]}";
   }
   const EngineCounters& k = counters_;
-  out += "],\"counters\":{\"rx_invalid\":" + std::to_string(k.rx_invalid) + ",\"rx_no_sa\":" +
-         std::to_string(k.rx_no_sa) + ",\"rx_bad_icv\":" + std::to_string(k.rx_bad_icv) + ",\"rx_unexpected\":" +
-         std::to_string(k.rx_unexpected) + ",\"rx_retransmit\":" + std::to_string(k.rx_retransmit) +
-         ",\"tx_retransmit\":" + std::to_string(k.tx_retransmit) + ",\"cookies_sent\":" +
-         std::to_string(k.cookies_sent) + "}}";
+  out += "],\"counters\":{\"rx_invalid\":" + std::to_string(k.rx_invalid) +
+         ",\"rx_no_sa\":" + std::to_string(k.rx_no_sa) + ",\"rx_bad_icv\":" + std::to_string(k.rx_bad_icv) +
+         ",\"rx_unexpected\":" + std::to_string(k.rx_unexpected) +
+         ",\"rx_retransmit\":" + std::to_string(k.rx_retransmit) +
+         ",\"tx_retransmit\":" + std::to_string(k.tx_retransmit) +
+         ",\"cookies_sent\":" + std::to_string(k.cookies_sent) + "}}";
   return out;
 }
 
@@ -236,7 +269,11 @@ std::string Engine::Impl::show_profiles() const {
     out += "IKEv2 profile: " + p->name + "\n";
     out += " Ref Count: 1\n";
     out += " Match criteria: \n";
-    out += "  Fvrf: " + (p->match_fvrf_any ? std::string("any") : p->match_fvrf.empty() ? std::string("global") : p->match_fvrf) + "\n";
+    out += "  Fvrf: " +
+           (p->match_fvrf_any       ? std::string("any")
+            : p->match_fvrf.empty() ? std::string("global")
+                                    : p->match_fvrf) +
+           "\n";
     out += "  Local address/interface: none\n";
     out += "  Identities: " + std::string(p->matches.empty() ? "none" : "") + "\n";
     for (const config::Ikev2Match& m : p->matches) out += "   " + match_text(m) + "\n";
@@ -245,11 +282,21 @@ std::string Engine::Impl::show_profiles() const {
     if (p->identity_local) {
       const config::Ikev2Identity& i = *p->identity_local;
       switch (i.kind) {
-        case config::IdKind::kAddress: local = "address " + config::format_ipv4(i.address); break;
-        case config::IdKind::kFqdn: local = "fqdn " + i.value; break;
-        case config::IdKind::kUserFqdn: local = "email " + i.value; break;
-        case config::IdKind::kKeyId: local = "key-id " + i.value; break;
-        case config::IdKind::kDn: local = "dn"; break;
+        case config::IdKind::kAddress:
+          local = "address " + config::format_ipv4(i.address);
+          break;
+        case config::IdKind::kFqdn:
+          local = "fqdn " + i.value;
+          break;
+        case config::IdKind::kUserFqdn:
+          local = "email " + i.value;
+          break;
+        case config::IdKind::kKeyId:
+          local = "key-id " + i.value;
+          break;
+        case config::IdKind::kDn:
+          local = "dn";
+          break;
       }
     }
     out += " Local identity: " + local + "\n";

@@ -151,7 +151,8 @@ Router& Net::add(const std::string& name, std::shared_ptr<const config::Config> 
                  EngineOptions opt, std::optional<std::vector<TunnelConfig>> tunnels) {
   if (!opt.random) opt.random = seeded_random(std::hash<std::string>{}(name));
   std::vector<TunnelConfig> t = tunnels ? *tunnels : tunnels_of(*cfg);
-  routers_.push_back(std::make_unique<Router>(name, std::move(cfg), std::move(t), std::move(tps), std::move(opt), &wire_));
+  routers_.push_back(
+      std::make_unique<Router>(name, std::move(cfg), std::move(t), std::move(tps), std::move(opt), &wire_));
   return *routers_.back();
 }
 
@@ -207,7 +208,8 @@ WireInfo wire_info(const Bytes& datagram) {
   if (datagram.size() < 28) return w;
   w.exchange = datagram[18];
   w.response = datagram[19] & 0x20;
-  w.message_id = uint32_t{datagram[20]} << 24 | uint32_t{datagram[21]} << 16 | uint32_t{datagram[22]} << 8 | datagram[23];
+  w.message_id =
+      uint32_t{datagram[20]} << 24 | uint32_t{datagram[21]} << 16 | uint32_t{datagram[22]} << 8 | datagram[23];
   return w;
 }
 

@@ -49,7 +49,9 @@ class TestHost : public Host {
   bool install_child(uint32_t tunnel, const dp::SaSpec& in, const dp::SaSpec& out, std::string* error) override;
   void delete_child(uint32_t tunnel, uint32_t inbound_spi) override;
   void log(std::string_view line) override;
-  void send_keepalive(const Endpoint& local, const Endpoint& remote) override { keepalives.push_back({local, remote, {0xff}}); }
+  void send_keepalive(const Endpoint& local, const Endpoint& remote) override {
+    keepalives.push_back({local, remote, {0xff}});
+  }
 
   std::deque<Datagram>* wire = nullptr;
   std::string name;
@@ -125,7 +127,7 @@ class Net {
   // the network after each) until `d` has passed.
   void advance(Clock::duration d, Clock::duration step = std::chrono::milliseconds(500));
 
-  std::function<bool(const Datagram&)> drop;  // true: lost
+  std::function<bool(const Datagram&)> drop;   // true: lost
   std::function<int(const Datagram&)> copies;  // how many times it arrives (default 1)
   size_t delivered = 0, dropped = 0;
   std::vector<Datagram> trace;  // every datagram put on the wire, as sent

@@ -53,7 +53,9 @@ INSTANTIATE_TEST_SUITE_P(
         // The seed: three equal profiles, the last configured wins.
         SelectCase{"seed_overlap",
                    {{"profile1", {kHost}}, {"profile2", {kHost}}, {"profile3", {kHost}}},
-                   "ipv4", "192.168.0.1", "profile3"},
+                   "ipv4",
+                   "192.168.0.1",
+                   "profile3"},
         // Most specific wins whatever the order.
         SelectCase{"host_beats_any_before", {{"host", {kHost}}, {"any", {kAny}}}, "ipv4", "192.168.0.1", "host"},
         SelectCase{"host_beats_any_after", {{"any", {kAny}}, {"host", {kHost}}}, "ipv4", "192.168.0.1", "host"},
@@ -65,9 +67,14 @@ INSTANTIATE_TEST_SUITE_P(
         SelectCase{"best_line", {{"multi", {kAny, kHost}}, {"net", {kNet}}}, "ipv4", "192.168.0.1", "multi"},
         SelectCase{"fqdn_exact_beats_domain",
                    {{"exact", {"fqdn R1.cisco.com"}}, {"domain", {"fqdn domain cisco.com"}}},
-                   "fqdn", "r1.cisco.com", "exact"},
-        SelectCase{"longer_domain", {{"short", {"fqdn domain com"}}, {"long", {"fqdn domain cisco.com"}}},
-                   "fqdn", "R1.cisco.com", "long"},
+                   "fqdn",
+                   "r1.cisco.com",
+                   "exact"},
+        SelectCase{"longer_domain",
+                   {{"short", {"fqdn domain com"}}, {"long", {"fqdn domain cisco.com"}}},
+                   "fqdn",
+                   "R1.cisco.com",
+                   "long"},
         SelectCase{"domain_needs_a_dot", {{"domain", {"fqdn domain cisco.com"}}}, "fqdn", "R1.notcisco.com", ""},
         SelectCase{"email_domain", {{"mail", {"email domain cisco.com"}}}, "email", "joe@cisco.com", "mail"},
         SelectCase{"key_id", {{"k", {"key-id peer7"}}, {"any", {kAny}}}, "key", "peer7", "k"},
@@ -98,17 +105,18 @@ TEST(ProfileOrder, ShowListsNewestFirst) {
 }
 
 TEST(ProfileIdentity, DefaultsAndKeys) {
-  auto cfg = load("ids",
-                  "hostname R\n"
-                  "crypto ikev2 keyring ring\n"
-                  " peer a\n  address 10.0.0.0 255.0.0.0\n  pre-shared-key wide\n"
-                  " peer b\n  address 10.1.0.0 255.255.0.0\n  pre-shared-key local mine\n  pre-shared-key remote theirs\n"
-                  " peer c\n  identity fqdn peer.example\n  pre-shared-key byid\n"
-                  "crypto ikev2 profile psk\n match identity remote address 0.0.0.0 0.0.0.0\n"
-                  " authentication local pre-share\n authentication remote pre-share\n keyring local ring\n"
-                  "crypto ikev2 profile sig\n match identity remote address 0.0.0.0 0.0.0.0\n"
-                  " identity local fqdn r.example\n authentication local rsa-sig\n authentication remote rsa-sig\n"
-                  "end\n");
+  auto cfg =
+      load("ids",
+           "hostname R\n"
+           "crypto ikev2 keyring ring\n"
+           " peer a\n  address 10.0.0.0 255.0.0.0\n  pre-shared-key wide\n"
+           " peer b\n  address 10.1.0.0 255.255.0.0\n  pre-shared-key local mine\n  pre-shared-key remote theirs\n"
+           " peer c\n  identity fqdn peer.example\n  pre-shared-key byid\n"
+           "crypto ikev2 profile psk\n match identity remote address 0.0.0.0 0.0.0.0\n"
+           " authentication local pre-share\n authentication remote pre-share\n keyring local ring\n"
+           "crypto ikev2 profile sig\n match identity remote address 0.0.0.0 0.0.0.0\n"
+           " identity local fqdn r.example\n authentication local rsa-sig\n authentication remote rsa-sig\n"
+           "end\n");
   const config::Ikev2Profile& psk = *cfg->ikev2_profile("psk");
   EXPECT_EQ(local_identity(psk, ip("10.9.9.9"), nullptr), id_ipv4(ip("10.9.9.9")));
   EXPECT_EQ(local_identity(*cfg->ikev2_profile("sig"), ip("10.9.9.9"), nullptr), id_fqdn("r.example"));

@@ -31,30 +31,34 @@ std::string psk_config(int self, const Opts& o) {
   return "hostname R" + std::to_string(self) +
          "\n"
          "crypto ikev2 proposal prop\n"
-         " encryption " + o.encryption + "\n" +
-         (o.integrity.empty() ? "" : " " + o.integrity + "\n") + (o.prf.empty() ? "" : " prf " + o.prf + "\n") +
-         " group " + o.groups +
+         " encryption " +
+         o.encryption + "\n" + (o.integrity.empty() ? "" : " " + o.integrity + "\n") +
+         (o.prf.empty() ? "" : " prf " + o.prf + "\n") + " group " + o.groups +
          "\n"
          "crypto ikev2 policy pol\n"
          " proposal prop\n"
          "crypto ikev2 keyring keys\n"
          " peer other\n"
-         "  address " + peer +
+         "  address " +
+         peer +
          "\n"
-         "  pre-shared-key local " + o.psk_local +
+         "  pre-shared-key local " +
+         o.psk_local +
          "\n"
-         "  pre-shared-key remote " + o.psk_remote +
+         "  pre-shared-key remote " +
+         o.psk_remote +
          "\n"
          "crypto ikev2 profile prof\n"
-         " match identity remote address " + peer +
+         " match identity remote address " +
+         peer +
          " 255.255.255.255\n"
-         " identity local address " + me +
+         " identity local address " +
+         me +
          "\n"
          " authentication remote pre-share\n"
          " authentication local pre-share\n"
          " keyring local keys\n" +
-         o.profile_extra +
-         "crypto ipsec transform-set ts " + o.transform +
+         o.profile_extra + "crypto ipsec transform-set ts " + o.transform +
          "\n"
          " mode tunnel\n"
          "crypto ipsec profile vti\n"
@@ -62,13 +66,16 @@ std::string psk_config(int self, const Opts& o) {
          " set ikev2-profile prof\n" +
          o.ipsec_extra +
          "interface Ethernet0/0\n"
-         " ip address " + me +
+         " ip address " +
+         me +
          " 255.255.255.0\n"
          "interface Tunnel1\n"
-         " ip address 10.0.0." + std::to_string(self) +
+         " ip address 10.0.0." +
+         std::to_string(self) +
          " 255.255.255.0\n"
          " tunnel source Ethernet0/0\n"
-         " tunnel destination " + peer +
+         " tunnel destination " +
+         peer +
          "\n"
          " tunnel mode ipsec ipv4\n"
          " tunnel protection ipsec profile vti\n"
@@ -236,8 +243,8 @@ TEST(Psk, NoCommonIkeProposal) {
   b.encryption = "aes-cbc-256";
   Pair p(a, b);
   p.up();
-  EXPECT_TRUE(p.b->host().logged_in_order({"IKEv2:(SA ID = 1):Failed to find a matching policy",
-                                           "IKEv2:(SA ID = 1):Sending no proposal chosen notify"}));
+  EXPECT_TRUE(p.b->host().logged_in_order(
+      {"IKEv2:(SA ID = 1):Failed to find a matching policy", "IKEv2:(SA ID = 1):Sending no proposal chosen notify"}));
   EXPECT_TRUE(p.a->host().logged("IKEv2:(SA ID = 1):Received NO_PROPOSAL_CHOSEN notify"));
   EXPECT_EQ(p.a->engine().show_sa(false).find("IN-NEG"), std::string::npos);
   EXPECT_EQ(p.b->engine().established_count(), 0u);

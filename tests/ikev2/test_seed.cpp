@@ -29,7 +29,8 @@ std::string read(const std::filesystem::path& p) {
 }
 
 std::string replace_all(std::string s, const std::string& from, const std::string& to) {
-  for (size_t at = s.find(from); at != std::string::npos; at = s.find(from, at + to.size())) s.replace(at, from.size(), to);
+  for (size_t at = s.find(from); at != std::string::npos; at = s.find(from, at + to.size()))
+    s.replace(at, from.size(), to);
   return s;
 }
 
@@ -79,8 +80,8 @@ std::shared_ptr<const config::Config> seed(const std::string& dir, const std::st
 // ------------------------------------------------ IKEv2 profile overlap
 
 TEST(SeedOverlap, ResponderBindsProfile3AndRefusesTheTs) {
-  Scenario s("R1", seed("ikev2-overlap", "r1-initiator.cfg"), "r1_tp1", "R2",
-             seed("ikev2-overlap", "r2-responder.cfg"), "r2_tp1");
+  Scenario s("R1", seed("ikev2-overlap", "r1-initiator.cfg"), "r1_tp1", "R2", seed("ikev2-overlap", "r2-responder.cfg"),
+             "r2_tp1");
   s.run();
   EXPECT_TRUE(s.resp->host().logged_in_order({
       "IKEv2:(SA ID = 1):Searching policy based on peer's identity '192.168.0.1' of type 'IPv4 address'",
@@ -123,8 +124,7 @@ TEST(SeedOverlap, RecommendedConfigurationComesUp) {
   EXPECT_TRUE(s.resp->host().logged(
       "Payload contents: SA KE N NOTIFY(NAT_DETECTION_SOURCE_IP) NOTIFY(NAT_DETECTION_DESTINATION_IP) CERTREQ "
       "NOTIFY(IKEV2_FRAGMENTATION_SUPPORTED) NOTIFY(SIGNATURE_HASH_ALGORITHMS)"));
-  EXPECT_TRUE(s.init->host().logged(
-      "Payload contents: IDi CERT CERTREQ AUTH NOTIFY(INITIAL_CONTACT) SA TSi TSr"));
+  EXPECT_TRUE(s.init->host().logged("Payload contents: IDi CERT CERTREQ AUTH NOTIFY(INITIAL_CONTACT) SA TSi TSr"));
   EXPECT_TRUE(s.resp->host().logged("Payload contents: IDr CERT AUTH SA TSi TSr"));
 }
 
@@ -200,8 +200,8 @@ TEST(SeedAsymmetricTrustpoints, ResponderRejectsTheTp2Certificate) {
   }));
   EXPECT_TRUE(s.resp->host().logged("CRYPTO_PKI: No suitable trustpoints found") ||
               s.resp->host().logged_containing("No suitable trustpoints found"));
-  EXPECT_TRUE(s.init->host().logged_in_order({"IKEv2:(SA ID = 1):Received AUTHENTICATION_FAILED notify",
-                                              "IKEv2:(SA ID = 1):Auth exchange failed"}));
+  EXPECT_TRUE(s.init->host().logged_in_order(
+      {"IKEv2:(SA ID = 1):Received AUTHENTICATION_FAILED notify", "IKEv2:(SA ID = 1):Auth exchange failed"}));
   EXPECT_TRUE(s.init->host().installs.empty());
   EXPECT_TRUE(s.resp->host().installs.empty());
   EXPECT_EQ(s.init->engine().established_count(), 0u);
@@ -291,7 +291,8 @@ TEST(Certificates, RsaSigProfileRefusesAnEcdsaPeer) {
   Scenario s("R1", r1, "r1_ec", "R2", seed("ikev2-overlap-recommended", "r2-responder.cfg"), "r2_tp1");
   s.run();
   EXPECT_TRUE(s.resp->host().logged("IKEv2:(SA ID = 1):Peer's authentication method is 'ECDSA'"));
-  EXPECT_TRUE(s.resp->host().logged("IKEv2:(SA ID = 1):Peer's authentication method is not allowed by profile profile1"));
+  EXPECT_TRUE(
+      s.resp->host().logged("IKEv2:(SA ID = 1):Peer's authentication method is not allowed by profile profile1"));
   EXPECT_FALSE(s.init->engine().tunnel_up(1));
 }
 
@@ -326,7 +327,8 @@ TEST(Certificates, PeerMethodMustBeAllowed) {
                         "authentication remote rsa-sig", "authentication remote pre-share key abc");
   Scenario s("R1", seed("ikev2-overlap-recommended", "r1-initiator.cfg"), "r1_tp1", "R2", load("R2", r2), "r2_tp1");
   s.run();
-  EXPECT_TRUE(s.resp->host().logged("IKEv2:(SA ID = 1):Peer's authentication method is not allowed by profile profile1"));
+  EXPECT_TRUE(
+      s.resp->host().logged("IKEv2:(SA ID = 1):Peer's authentication method is not allowed by profile profile1"));
   EXPECT_FALSE(s.init->engine().tunnel_up(1));
 }
 
