@@ -765,8 +765,10 @@ def case_iperf(cases, lab, l2, seed):
     if tcp and "end" in tcp:
         sent = tcp["end"]["sum_sent"]["bytes"]
         received = tcp["end"]["sum_received"]["bytes"]
-        cases.check(sent == IPERF_TCP_BYTES and 0 < received <= sent,
-                    "iperf3 TCP: %d bytes sent, %d received, expected %d" % (sent, received, IPERF_TCP_BYTES))
+        # -n is a lower bound: iperf3 finishes the block it is writing.
+        cases.check(sent >= IPERF_TCP_BYTES and 0 < received <= sent,
+                    "iperf3 TCP: %d bytes sent, %d received, expected at least %d sent" % (
+                        sent, received, IPERF_TCP_BYTES))
         details.append("iperf3 TCP %d bytes sent, %.1f Mbit/s, %s retransmits" % (
             sent, tcp["end"]["sum_sent"]["bits_per_second"] / 1e6,
             tcp["end"]["sum_sent"].get("retransmits", "?")))
