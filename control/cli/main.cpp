@@ -17,6 +17,8 @@ constexpr const char* kUsage =
     "                     ceiling (see `keyway bench --help`)\n"
     "  bench-sa [--json] ... SA install latency and 10,000-SA churn on a worker\n"
     "                     lcore with traffic (see `keyway bench-sa --help`)\n"
+    "  bench-ike [--json] [--seconds S] IKE_SA+child establishments per second,\n"
+    "                     keyway vs keyway on one core (see `keyway bench-ike --help`)\n"
     "  run -c CONFIG [-- EAL-ARGS]\n"
     "                     the gateway daemon (see `keyway run --help`)\n"
     "  ctl COMMAND...     ask a running daemon: show counters, show crypto ipsec sa,\n"
@@ -40,6 +42,7 @@ int main(int argc, char** argv) {
   if (!std::strcmp(cmd, "esp")) return keyway::cli::cmd_esp(argc - 1, argv + 1);
   if (!std::strcmp(cmd, "bench")) return keyway::cli::cmd_bench(argc - 1, argv + 1);
   if (!std::strcmp(cmd, "bench-sa")) return keyway::cli::cmd_bench_sa(argc - 1, argv + 1);
+  if (!std::strcmp(cmd, "bench-ike")) return keyway::cli::cmd_bench_ike(argc - 1, argv + 1);
   if (!std::strcmp(cmd, "run")) return keyway::cli::cmd_run(argc - 1, argv + 1);
   if (!std::strcmp(cmd, "ctl")) return keyway::cli::cmd_ctl(argc - 1, argv + 1);
   if (!std::strcmp(cmd, "check")) return keyway::cli::cmd_check(argc - 1, argv + 1);
