@@ -70,7 +70,8 @@ constexpr const char* kUsage =
     "forwarding frames of the same length over a plain route (no ESP: the I/O\n"
     "setup's own cost) and (b) the raw intel-ipsec-mb rate for the transform and\n"
     "size, and prints keyway's Mpps and Gbps next to the bound 1/(1/a + 1/b) and\n"
-    "the ratio to it. Each number is the median of --repeat runs.\n"
+    "the ratio to it. Each number is the median of --repeat runs; the ratio is the\n"
+    "median of each run's own against the io and crypto runs next to it.\n"
     "\n"
     "  --transform LIST  aes128gcm,aes256gcm,aes128cbc-sha256,aes256cbc-sha256,3des-sha1\n"
     "                    (default: aes128gcm,aes256gcm,aes128cbc-sha256)\n"
@@ -270,7 +271,10 @@ struct Row {
   uint32_t size;
   double avg_size = 0;
   dp::Stat mpps, io_mpps, crypto_mpps, engine_mpps;
-  double gbps = 0, cycles_per_packet = 0, bound_mpps = 0, ratio = 0;
+  double gbps = 0, cycles_per_packet = 0, bound_mpps = 0;
+  // Each run's Mpps over the bound from the io and crypto runs next to it
+  // (robust against the machine's speed drifting between runs).
+  dp::Stat ratio;
   std::string crypto_method;
   double cpu_share = 1;  // the lowest share of its core the worker had in any run
 };
@@ -480,7 +484,10 @@ class RuntimeBench {
     }
     row->gbps = row->mpps.median * row->avg_size * 8 / 1000;
     row->bound_mpps = 1 / (1 / row->io_mpps.median + 1 / row->crypto_mpps.median);
-    row->ratio = row->mpps.median / row->bound_mpps;
+    std::vector<double> ratio;
+    for (size_t i = 0; i < mpps.size(); ++i)
+      ratio.push_back(mpps[i] * (1 / io[i] + 1 / crypto[i]));
+    row->ratio = stat_of(ratio);
     return true;
   }
 
@@ -787,13 +794,15 @@ int cmd_bench_runtime(int argc, char** argv) {
                 "\"size\": %s, \"mpps\": %.4f, \"mpps_min\": %.4f, \"mpps_max\": %.4f, "
                 "\"gbps\": %.3f, \"cycles_per_packet\": %.1f, \"io_mpps\": %.4f, "
                 "\"crypto_mpps\": %.4f, \"crypto_method\": \"%s\", \"bound_mpps\": %.4f, "
-                "\"ratio_to_bound\": %.3f, \"engine_mpps\": %.4f, \"replay_window\": \"off\", "
+                "\"ratio_to_bound\": %.3f, \"ratio_min\": %.3f, \"ratio_max\": %.3f, "
+                "\"engine_mpps\": %.4f, \"replay_window\": \"off\", "
                 "\"worker_cpu_share\": %.3f, \"repeats\": %d, \"seconds\": %.2f}",
                 first ? "[" : ",", tname.c_str(), dname,
                 size == dp::kImix ? "\"imix\"" : std::to_string(size).c_str(), r.mpps.median,
                 r.mpps.min, r.mpps.max, r.gbps, r.cycles_per_packet, r.io_mpps.median,
-                r.crypto_mpps.median, r.crypto_method.c_str(), r.bound_mpps, r.ratio,
-                r.engine_mpps.median, r.cpu_share, opt.repeats, opt.seconds);
+                r.crypto_mpps.median, r.crypto_method.c_str(), r.bound_mpps, r.ratio.median,
+                r.ratio.min, r.ratio.max, r.engine_mpps.median, r.cpu_share, opt.repeats,
+                opt.seconds);
           } else {
             if (first) {
               std::printf(
@@ -813,7 +822,7 @@ int cmd_bench_runtime(int argc, char** argv) {
                         "%5.2f\n",
                         tname.c_str(), dname, size_name(size).c_str(), r.mpps.median, range,
                         r.gbps, r.cycles_per_packet, r.io_mpps.median, r.crypto_mpps.median,
-                        r.bound_mpps, r.ratio, r.engine_mpps.median, r.cpu_share);
+                        r.bound_mpps, r.ratio.median, r.engine_mpps.median, r.cpu_share);
           }
           std::fflush(stdout);
           first = false;
@@ -822,11 +831,13 @@ int cmd_bench_runtime(int argc, char** argv) {
     }
     if (opt.json) std::printf("%s\n", first ? "[]" : "\n]");
     else
-      std::printf("\nio = plain route, no ESP (same frame lengths); crypto = raw intel-ipsec-mb "
-                  "(keyway bench's ceiling);\nbound = 1/(1/io + 1/crypto); ratio = Mpps / bound; "
-                  "engine = the ESP engine alone (keyway bench);\ncpu = the lowest share of "
-                  "its core the worker's lcore had in a kept run (below 0.97: other processes "
-                  "took the rest\neven after --retries; those numbers are noisy)\n");
+      std::printf(
+          "\nio = plain route, no ESP (same frame lengths); crypto = raw intel-ipsec-mb\n"
+          "(keyway bench's ceiling); bound = 1/(1/io + 1/crypto); ratio = Mpps / bound, the\n"
+          "median of each run's own (its io and crypto runs are next to it); engine = the ESP\n"
+          "engine alone (keyway bench); cpu = the lowest share of its core the worker's lcore\n"
+          "had in a kept run (below 0.97 even after --retries: other processes took the rest,\n"
+          "the numbers are noisy)\n");
     for (const std::string& p : bench.problems()) {
       std::fprintf(stderr, "keyway bench: drops: %s\n", p.c_str());
       status = 1;
