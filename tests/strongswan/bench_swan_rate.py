@@ -50,6 +50,7 @@ SUITES = [
     ("ecdsa256-ecp256", "ec256", "aes256gcm16-prfsha256-ecp256"),
 ]
 ESP = "aes256gcm16"
+ERRORS = {}  # errmsg of failed initiates -> count
 LOG = {"ike": 0, "chd": 0, "knl": 0, "cfg": 0}
 
 
@@ -132,6 +133,11 @@ def cpu_seconds(pid):
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def children_installed(charon):
+    """CHILD_SAs this charon has installed so far (its filelog)."""
+    return charon.log_text().count("established with SPIs")
+
+
 def setup(lab, pki, suite, key, proposals, conns):
     ca = pki.ca("CA-" + suite, "CN=CA-%s,O=keyway,O=bench" % suite, key=key)
     init = lab.charon("init-" + suite, "i", log_levels=LOG)
@@ -146,8 +152,12 @@ def setup(lab, pki, suite, key, proposals, conns):
         init.add_conn(swan.Conn("c%d" % i, "192.168.0.1", "192.168.0.2", proposals=proposals,
                                 auth="pubkey", local_id="192.168.0.1", remote_id="192.168.0.2",
                                 local_certs=("me.pem",), remote_cacerts=("ca.pem",),
-                                children=[swan.Child("ch%d" % i, "10.1.0.0/16", "10.2.0.0/16",
-                                                   esp_proposals=ESP)]))
+                                children=[swan.Child("ch%d" % i, "10.1.%d.0/24" % i, "10.2.%d.0/24" % i,
+                                                   esp_proposals=ESP)],
+                                # charon reuses an IKE_SA of any connection
+                                # that compares equal (the name does not
+                                # count): make each one differ
+                                options={"dpd_delay": "%ds" % (3600 + i)}))
     resp.add_conn(swan.Conn("r", "192.168.0.2", "192.168.0.1", proposals=proposals, auth="pubkey",
                             local_id="192.168.0.2", remote_id="192.168.0.1",
                             local_certs=("me.pem",), remote_cacerts=("ca.pem",),
@@ -168,13 +178,18 @@ def loop(vici_path, i, deadline, lat, counts, lock):
                                        "init-limits": "no"})
             t1 = time.monotonic()
             ok = r.get("success") == "yes"
-            v.request("terminate", {"ike": "c%d" % i, "timeout": 30000, "force": "no"})
+            rt = v.request("terminate", {"ike": "c%d" % i, "timeout": 30000, "force": "no"})
+            if rt.get("success") != "yes":
+                with lock:
+                    key = "terminate: " + rt.get("errmsg", "?")
+                    ERRORS[key] = ERRORS.get(key, 0) + 1
             with lock:
                 if ok:
                     counts[0] += 1
                     lat.append((t1 - t0) * 1000)
                 else:
                     counts[1] += 1
+                    ERRORS[r.get("errmsg", "?")] = ERRORS.get(r.get("errmsg", "?"), 0) + 1
     finally:
         v.close()
 
@@ -184,6 +199,7 @@ def measure(init, resp, seconds, parallel):
     lat, counts, lock = [], [0, 0], threading.Lock()
     loop(init.vici, 0, time.monotonic() + 0.001, [], [0, 0], lock)
     c0 = (cpu_seconds(init.pid), cpu_seconds(resp.pid))
+    l0 = (children_installed(init), children_installed(resp))
     t0 = time.monotonic()
     deadline = t0 + seconds
     threads = [threading.Thread(target=loop, args=(init.vici, i, deadline, lat, counts, lock))
@@ -194,9 +210,14 @@ def measure(init, resp, seconds, parallel):
         t.join()
     elapsed = time.monotonic() - t0
     c1 = (cpu_seconds(init.pid), cpu_seconds(resp.pid))
-    n = counts[0]
+    time.sleep(0.2)  # let the filelog catch up
+    l1 = (children_installed(init), children_installed(resp))
+    # Counted when both ends installed the CHILD_SA, from the charons' own
+    # logs (a cross-check of vici's answers: CHILD_SAs created inside an
+    # IKE_SA another connection initiated are not establishments).
+    n = min(l1[0] - l0[0], l1[1] - l0[1])
     lat.sort()
-    return {"established": n, "failed": counts[1], "seconds": round(elapsed, 3),
+    return {"established": n, "failed": counts[1], "vici_success": counts[0], "seconds": round(elapsed, 3),
             "per_second": round(n / elapsed, 1),
             "cpu_ms_initiator": round((c1[0] - c0[0]) * 1000 / n, 3) if n else None,
             "cpu_ms_responder": round((c1[1] - c0[1]) * 1000 / n, 3) if n else None,
@@ -225,8 +246,11 @@ def main():
         lab.addr("r", "eth0", "192.168.0.2/24")
         # the CHILD_SAs' inner networks: libipsec routes them via its TUN
         # device with a source address from local_ts
-        lab.addr("i", "lo", "10.1.0.1/32")
-        lab.addr("r", "lo", "10.2.0.1/32")
+        # (one /24 per connection, so concurrent CHILD_SAs have distinct
+        # policies; the responder narrows its /16s to them)
+        for i in range(max(1, a.parallel)):
+            lab.addr("i", "lo", "10.1.%d.1/32" % i)
+            lab.addr("r", "lo", "10.2.%d.1/32" % i)
         pki = swan.KeywayPki(os.path.abspath(a.keyway), os.path.join(lab.tmp, "pki"))
         for suite, key, proposals in SUITES:
             init, resp = setup(lab, pki, suite, key, proposals, max(1, a.parallel))
@@ -256,6 +280,8 @@ def main():
             print("%-18s %9d %8d %6d %9.1f %12s %12s %10s %9s" % (
                 r["suite"], r["in_flight"], r["established"], r["failed"], r["per_second"],
                 r["cpu_ms_initiator"], r["cpu_ms_responder"], r["median_ms"], r["p99_ms"]))
+    for msg, n in sorted(ERRORS.items()):
+        print("bench_swan_rate: %d initiate(s) failed: %s" % (n, msg), file=sys.stderr)
     return 1 if any(r["failed"] for r in rows) else 0
 
 
