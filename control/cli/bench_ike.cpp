@@ -174,6 +174,8 @@ struct Row {
   double rate = 0;
   double cpu_ms_init = 0, cpu_ms_resp = 0, cpu_ms_other = 0;
   double median_ms = 0, p99_ms = 0;
+  double cpu_share = 0;  // this thread's CPU time over wall time while measuring
+  double per_cpu_second = 0;  // establishments per second of this thread's CPU time
 };
 
 Row run_suite(const Suite& s, const std::filesystem::path& root, double seconds) {
@@ -224,6 +226,7 @@ Row run_suite(const Suite& s, const std::filesystem::path& root, double seconds)
   using SClock = std::chrono::steady_clock;
   // One warm-up establishment, not counted; it must succeed.
   bool warm = true;
+  double cpu_start = 0;
   SClock::time_point start = SClock::now(), end = start + std::chrono::duration_cast<SClock::duration>(
                                                               std::chrono::duration<double>(seconds));
   for (;;) {
@@ -256,6 +259,7 @@ Row run_suite(const Suite& s, const std::filesystem::path& root, double seconds)
       warm = false;
       cpu[1] = cpu[2] = 0;
       start = SClock::now();
+      cpu_start = thread_cpu_s();
       end = start + std::chrono::duration_cast<SClock::duration>(std::chrono::duration<double>(seconds));
       continue;
     }
@@ -267,7 +271,10 @@ Row run_suite(const Suite& s, const std::filesystem::path& root, double seconds)
     }
   }
   row.seconds = std::chrono::duration<double>(SClock::now() - start).count();
+  double cpu_total = thread_cpu_s() - cpu_start;
   row.rate = double(row.established) / row.seconds;
+  row.cpu_share = cpu_total / row.seconds;
+  row.per_cpu_second = cpu_total > 0 ? double(row.established) / cpu_total : 0;
   if (row.established) {
     row.cpu_ms_init = cpu[1] * 1e3 / double(row.established);
     row.cpu_ms_resp = cpu[2] * 1e3 / double(row.established);
@@ -276,7 +283,7 @@ Row run_suite(const Suite& s, const std::filesystem::path& root, double seconds)
     row.p99_ms = lat_ms[std::min(lat_ms.size() - 1, lat_ms.size() * 99 / 100)];
     // Wall time per establishment not spent inside either engine (the
     // loop, the wire, the clock reads).
-    row.cpu_ms_other = row.seconds * 1e3 / double(row.established) - row.cpu_ms_init - row.cpu_ms_resp;
+    row.cpu_ms_other = cpu_total * 1e3 / double(row.established) - row.cpu_ms_init - row.cpu_ms_resp;
   }
   return row;
 }
@@ -332,10 +339,10 @@ int cmd_bench_ike(int argc, char** argv) {
       std::printf(
           "{\"bench\":\"ike\",\"impl\":\"keyway\",\"suite\":\"%s\",\"established\":%llu,\"failed\":%llu,"
           "\"seconds\":%.3f,\"per_second\":%.1f,\"cpu_ms_initiator\":%.3f,\"cpu_ms_responder\":%.3f,"
-          "\"median_ms\":%.3f,\"p99_ms\":%.3f,\"cores\":1}\n",
+          "\"median_ms\":%.3f,\"p99_ms\":%.3f,\"cpu_share\":%.3f,\"per_cpu_second\":%.1f,\"cores\":1}\n",
           r.suite.c_str(), static_cast<unsigned long long>(r.established),
           static_cast<unsigned long long>(r.failed), r.seconds, r.rate, r.cpu_ms_init, r.cpu_ms_resp, r.median_ms,
-          r.p99_ms);
+          r.p99_ms, r.cpu_share, r.per_cpu_second);
   } else {
     std::printf("keyway bench-ike: IKE_SA + first child SA, keyway vs keyway, both ends on ONE core\n");
     std::printf("(AES-GCM-256 IKE and ESP, PRF SHA-256, in-memory network, %.1f s per suite)\n\n", seconds);
@@ -345,10 +352,14 @@ int cmd_bench_ike(int argc, char** argv) {
       std::printf("%-18s %8llu %6llu %10.1f %12.3f %12.3f %10.3f %9.3f\n", r.suite.c_str(),
                   static_cast<unsigned long long>(r.established), static_cast<unsigned long long>(r.failed), r.rate,
                   r.cpu_ms_init, r.cpu_ms_resp, r.median_ms, r.p99_ms);
+    std::printf("\n%-18s %10s %14s %14s\n", "suite", "cpu share", "estab/cpu-s", "cpu ms other");
     for (const Row& r : rows)
-      if (r.established)
-        std::printf("%s: %.3f ms per establishment outside both engines (loop, wire, teardown share)\n",
-                    r.suite.c_str(), r.cpu_ms_other);
+      std::printf("%-18s %10.2f %14.1f %14.3f\n", r.suite.c_str(), r.cpu_share, r.per_cpu_second, r.cpu_ms_other);
+    std::printf(
+        "\ncpu share: this thread's CPU time over wall time (below 1: other processes took the core);\n"
+        "estab/cpu-s: establishments per second of this thread's CPU time (the rate on an idle core);\n"
+        "cpu ms other: CPU per establishment outside both engines (the loop, the in-memory wire).\n"
+        "CPU ms of each side include its share of the teardown (Delete) after each establishment.\n");
   }
   for (const Row& r : rows)
     if (r.failed) status = 1;
