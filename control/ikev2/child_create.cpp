@@ -57,6 +57,26 @@ bool covers_everything(const TsPayload& ts) {
   });
 }
 
+std::string ts_text(const Payload* p) {
+  if (!p) return "none";
+  std::string out;
+  for (const TrafficSelector& s : p->as<TsPayload>()->selectors) {
+    if (!out.empty()) out += " ";
+    if (s.type != TsType::kIpv4Range || s.start.size() != 4 || s.end.size() != 4) {
+      out += "(non-IPv4)";
+      continue;
+    }
+    auto addr = [](const Bytes& b) {
+      return config::format_ipv4(uint32_t{b[0]} << 24 | uint32_t{b[1]} << 16 | uint32_t{b[2]} << 8 | b[3]);
+    };
+    out += addr(s.start) + "-" + addr(s.end);
+    if (s.ip_protocol != 0 || s.start_port != 0 || s.end_port != 0xffff)
+      out += " proto " + std::to_string(s.ip_protocol) + " ports " + std::to_string(s.start_port) + "-" +
+             std::to_string(s.end_port);
+  }
+  return out.empty() ? "none" : out;
+}
+
 std::string transform_words(const config::TransformSet* ts, dp::Transform t) {
   if (ts && !ts->transforms.empty()) {
     std::string out;
@@ -180,6 +200,8 @@ ChildSa* Engine::Impl::install_child(IkeSa& sa, uint32_t tunnel_id, const Propos
     debug(&sa, "Failed to install child SA: " + error);
     return nullptr;
   }
+  sa.child_installed = true;
+  holddown_.erase(tunnel_id);
   const config::TransformSet* ts = nullptr;
   for (const config::TransformSet* c : policy->transform_sets)
     if (dp_transform(EspSuite{c->cipher, c->auth, std::nullopt, false}) == tr) ts = c;
@@ -210,6 +232,14 @@ bool Engine::Impl::ts_acceptable(const Inbound& in) const {
   const Payload* tsi = in.find(PayloadType::kTsi);
   const Payload* tsr = in.find(PayloadType::kTsr);
   return tsi && tsr && covers_everything(*tsi->as<TsPayload>()) && covers_everything(*tsr->as<TsPayload>());
+}
+
+bool Engine::Impl::ts_narrowed_by_peer(IkeSa& sa, const Inbound& in) {
+  if (ts_acceptable(in)) return false;
+  debug(&sa, "Child SA not installed: traffic selectors narrowed by the peer: TSi " +
+                 ts_text(in.find(PayloadType::kTsi)) + ", TSr " + ts_text(in.find(PayloadType::kTsr)) +
+                 " (a VTI needs 0.0.0.0/0 both ways)");
+  return true;
 }
 
 std::optional<uint32_t> Engine::Impl::responder_tunnel(IkeSa& sa, const Inbound& in) {
@@ -411,6 +441,23 @@ void Engine::Impl::on_create_child_response(IkeSa& sa, const Inbound& in) {
     if (!shared) return give_up("invalid KE: " + shared.error());
     g_ir = shared.take();
   }
+  if (ts_narrowed_by_peer(sa, in)) {
+    // The peer installed the pair already: it is deleted (our inbound SPI
+    // names it). A rekeyed pair keeps running to its hard lifetime without
+    // another rekey; a tunnel left without a child SA loses its IKE SA
+    // (ENGINE.md, Decisions).
+    child_spis_.erase(req.child_spi_in);
+    sa.queue.push_front({RequestKind::kDeleteChild, req.child_spi_in});
+    if (old) {
+      old->soft_at = Clock::time_point::max();
+    } else if (!std::any_of(sa.children.begin(), sa.children.end(),
+                            [&](const ChildSa& c) { return c.tunnel == req.tunnel && !c.deleting; })) {
+      if (sa.close_reason.empty()) sa.close_reason = "traffic selectors narrowed by the peer";
+      sa.queue.push_back({RequestKind::kDeleteIke, 0});
+    }
+    run_queue(sa);
+    return;
+  }
   ChildSa* child =
       install_child(sa, req.tunnel, chosen.proposals.front(), req.child_spi_in, spi_of(chosen.proposals.front().spi),
                     g_ir, req.nonce, n_p->as<NoncePayload>()->data, true, in.now);
@@ -487,6 +534,7 @@ IkeSa* Engine::Impl::adopt_rekeyed(IkeSa& old, bool initiator, uint64_t spi_i, u
       initiator || opt_.responder_rekeys_ike
           ? now + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(life * opt_.ike_soft))
           : Clock::time_point::max();
+  n.child_installed = old.child_installed;
   n.children = std::move(old.children);
   old.children.clear();
   old.was_established = false;  // replaced, not down: no SA_DOWN for it

@@ -68,6 +68,9 @@ std::string notify_name(NotifyType t) {
     case NotifyType::kEspTfcPaddingNotSupported: return "ESP_TFC_PADDING_NOT_SUPPORTED";
     case NotifyType::kNonFirstFragmentsAlso: return "NON_FIRST_FRAGMENTS_ALSO";
     case NotifyType::kMobikeSupported: return "MOBIKE_SUPPORTED";
+    case NotifyType::kMultipleAuthSupported: return "MULTIPLE_AUTH_SUPPORTED";
+    case NotifyType::kEapOnlyAuthentication: return "EAP_ONLY_AUTHENTICATION";
+    case NotifyType::kChildlessIkev2Supported: return "CHILDLESS_IKEV2_SUPPORTED";
     case NotifyType::kIkev2FragmentationSupported: return "IKEV2_FRAGMENTATION_SUPPORTED";
     case NotifyType::kSignatureHashAlgorithms: return "SIGNATURE_HASH_ALGORITHMS";
   }

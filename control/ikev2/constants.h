@@ -105,6 +105,9 @@ enum class NotifyType : uint16_t {
   kEspTfcPaddingNotSupported = 16394,
   kNonFirstFragmentsAlso = 16395,
   kMobikeSupported = 16396,
+  kMultipleAuthSupported = 16404,        // RFC 4739
+  kEapOnlyAuthentication = 16417,        // RFC 5998
+  kChildlessIkev2Supported = 16418,      // RFC 6023
   kIkev2FragmentationSupported = 16430,  // RFC 7383
   kSignatureHashAlgorithms = 16431,      // RFC 7427
 };

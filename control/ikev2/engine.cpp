@@ -80,9 +80,12 @@ std::string payload_list(const std::vector<Payload>& payloads) {
       case PayloadType::kSkf:
         name = "ENCR";
         break;
-      case PayloadType::kNotify:
-        name = "NOTIFY(" + notify_name(p.as<NotifyPayload>()->type) + ")";
+      case PayloadType::kNotify: {
+        // notify_name() already says "NOTIFY(n)" for a type it has no name for.
+        std::string n = notify_name(p.as<NotifyPayload>()->type);
+        name = n.starts_with("NOTIFY(") ? n : "NOTIFY(" + n + ")";
         break;
+      }
       default:
         name = payload_name(p.type);
         break;
@@ -178,8 +181,26 @@ void Engine::Impl::set_state(IkeSa& sa, SaState to) {
   sa.state = to;
 }
 
+void Engine::Impl::negotiation_failed(const IkeSa& sa) {
+  if (!sa.initiator || !sa.tunnel || sa.child_installed || opt_.holddown <= Clock::duration::zero()) return;
+  // The tunnel may be up through another IKE SA (simultaneous initiation).
+  for (const auto& [spi, other] : sas_)
+    if (other.get() != &sa && std::any_of(other->children.begin(), other->children.end(), [&](const ChildSa& c) {
+          return c.tunnel == *sa.tunnel && !c.deleting;
+        }))
+      return;
+  HoldDown& h = holddown_[*sa.tunnel];
+  h.length = h.length == Clock::duration{} ? opt_.holddown : std::min(h.length * 2, opt_.holddown_max);
+  h.until = now_ + h.length;
+  const TunnelConfig* t = tunnel(*sa.tunnel);
+  debug(&sa, "Negotiation for " + (t ? t->interface : "tunnel " + std::to_string(*sa.tunnel)) +
+                 " failed: no new negotiation for " +
+                 std::to_string(std::chrono::duration_cast<std::chrono::seconds>(h.length).count()) + " s");
+}
+
 void Engine::Impl::remove_sa(IkeSa& sa, const std::string& reason) {
   if (sa.close_reason.empty()) sa.close_reason = reason;
+  negotiation_failed(sa);
   for (const ChildSa& c : sa.children) {
     host_.delete_child(c.tunnel, c.spi_in);
     child_spis_.erase(c.spi_in);
@@ -348,6 +369,7 @@ void Engine::Impl::send_response(IkeSa& sa, const Inbound& in, std::vector<Paylo
            in.header().exchange,
            static_cast<uint8_t>(kFlagResponse | (sa.initiator ? kFlagInitiator : 0)),
            in.header().message_id};
+  if (opt_.test_edit_response) opt_.test_edit_response(h.exchange, payloads);
   debug(&sa, "Building packet for encryption.");
   debug_line("Payload contents: " + payload_list(payloads));
   auto datagrams = seal(sa, h, payloads);
@@ -733,6 +755,7 @@ void Engine::Impl::initiate(uint32_t tunnel_id, Clock::time_point now) {
   for (const auto& [spi, sa] : sas_)
     if (!sa->initiator && sa->state == SaState::kInitDone && sa->remote.addr == t->peer && sa->local.addr == t->local)
       return;
+  if (auto h = holddown_.find(tunnel_id); h != holddown_.end() && now < h->second.until) return;
   start_init(tunnel_id, now);
 }
 
@@ -769,6 +792,7 @@ void Engine::Impl::clear(Clock::time_point now) {
     if (sa->state == SaState::kEstablished) send_oneshot(*sa, {make(DeletePayload{Protocol::kIke, {}})});
     remove_sa(*sa, "cleared by clear crypto ikev2 sa");
   }
+  holddown_.clear();  // an operator's clear starts afresh
 }
 
 }  // namespace keyway::ikev2

@@ -56,10 +56,13 @@
 
 #include "control/config/model.h"
 #include "control/ike/types.h"
+#include "control/ikev2/constants.h"
 #include "dataplane/api/sa_spec.h"
 #include "pki/trustpoint.h"
 
 namespace keyway::ikev2 {
+
+struct Payload;  // message.h
 
 using ike::Bytes;
 using ike::ByteView;
@@ -162,8 +165,21 @@ struct EngineOptions {
   // NAT-T keepalives while behind a NAT (Host::send_keepalive); zero: none.
   Clock::duration nat_keepalive = std::chrono::seconds(20);
 
+  // Hold-down after a failed negotiation of a tunnel we initiated (an IKE
+  // SA that ended before the tunnel's child SA was installed: refused,
+  // AUTHENTICATION_FAILED, no answer...): initiate() starts no new
+  // IKE_SA_INIT for it for `holddown`, doubled after each further failure
+  // up to `holddown_max`; a child SA installed for the tunnel (either role)
+  // or clear() resets it. Zero: no hold-down.
+  Clock::duration holddown = std::chrono::seconds(5);
+  Clock::duration holddown_max = std::chrono::seconds(60);
+
   // `debug crypto ikev2` at start.
   bool debug = false;
+
+  // Tests only: edits the payloads of every response before it is sealed,
+  // to play a peer that answers differently (narrowed traffic selectors).
+  std::function<void(ExchangeType exchange, std::vector<Payload>& payloads)> test_edit_response;
 };
 
 // Counters of what the engine dropped or refused, by the names `show`

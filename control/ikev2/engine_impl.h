@@ -145,6 +145,7 @@ struct IkeSa {
   bool rekeying = false;        // an IKE SA rekey of ours is under way
   bool lost_ike_rekey = false;  // the peer's colliding IKE rekey replaced this SA
   bool was_established = false;
+  bool child_installed = false;  // a child SA of its tunnel was installed here
 
   std::vector<ChildSa> children;
 
@@ -245,6 +246,9 @@ class Engine::Impl {
   // seed's "There was no IPSEC policy found for received TS".
   std::optional<uint32_t> responder_tunnel(IkeSa& sa, const Inbound& in);
   bool ts_acceptable(const Inbound& in) const;
+  // An initiator's check of the selectors the responder returned: true
+  // (logged) when they are narrower than any/any, which a VTI cannot use.
+  bool ts_narrowed_by_peer(IkeSa& sa, const Inbound& in);
   void start_create_child(IkeSa& sa, RequestKind kind, uint32_t old_spi_in, Clock::time_point now);
   void on_create_child_request(IkeSa& sa, const Inbound& in);
   void on_create_child_response(IkeSa& sa, const Inbound& in);
@@ -280,6 +284,13 @@ class Engine::Impl {
   // retransmissions and half-open accounting.
   std::map<std::tuple<uint32_t, uint16_t, uint64_t>, uint64_t> half_open_;
   std::set<uint32_t> child_spis_;
+  // Tunnels whose last negotiation failed (EngineOptions::holddown).
+  struct HoldDown {
+    Clock::time_point until;
+    Clock::duration length{};
+  };
+  std::map<uint32_t, HoldDown> holddown_;
+  void negotiation_failed(const IkeSa& sa);
   uint32_t next_sa_id_ = 1;
   Bytes cookie_secret_;
   Clock::time_point now_{};

@@ -313,6 +313,17 @@ void Engine::Impl::on_auth_response(IkeSa& sa, const Inbound& in) {
     start_delete_ike(sa, "peer chose an ESP proposal we did not offer", in.now);
     return;
   }
+  if (ts_narrowed_by_peer(sa, in)) {
+    // As IOS does for a VTI: the child SA is not installed, the peer's half
+    // is deleted (our inbound SPI names the pair), then the IKE SA, which
+    // has no child SA for its tunnel (ENGINE.md, Decisions).
+    sa.close_reason = "traffic selectors narrowed by the peer";
+    child_spis_.erase(req.child_spi_in);
+    sa.queue.push_front({RequestKind::kDeleteChild, req.child_spi_in});
+    sa.queue.push_back({RequestKind::kDeleteIke, 0});
+    run_queue(sa);
+    return;
+  }
   const Bytes& s = chosen.proposals.front().spi;
   uint32_t spi_out = uint32_t{s[0]} << 24 | uint32_t{s[1]} << 16 | uint32_t{s[2]} << 8 | s[3];
   if (!install_child(sa, req.tunnel, chosen.proposals.front(), req.child_spi_in, spi_out, {}, sa.ni, sa.nr, true,

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 
+#include "control/ikev2/engine_impl.h"
 #include "control/ikev2/exchange_rules.h"
 #include "tests/ikev2/harness.h"
 
@@ -775,6 +776,137 @@ TEST(Robustness, MutatedMessagesChangeNothing) {
   EXPECT_EQ(p.b->host().installs.size(), installs_b + 1);
   EXPECT_EQ(p.a->host().live().size(), 1u);
   expect_mirrored(p.a->host().live()[0], p.b->host().live()[0]);
+}
+
+
+// IKE_SA_INIT requests `r` put on the wire.
+size_t init_requests(const Net& net, const Router& r) {
+  return static_cast<size_t>(std::count_if(net.trace.begin(), net.trace.end(), [&](const Datagram& d) {
+    WireInfo w = wire_info(d.data);
+    return d.from.addr == r.address() && w.exchange == 34 && !w.response;
+  }));
+}
+
+size_t logged_count(const TestHost& h, const std::string& part) {
+  return static_cast<size_t>(std::count_if(h.logs.begin(), h.logs.end(),
+                                           [&](const std::string& l) { return l.find(part) != std::string::npos; }));
+}
+
+// needs_sa every 100 ms for `d`, as the daemon forwards them.
+void poke(Pair& p, Clock::duration d) {
+  for (Clock::time_point end = p.net.now() + d; p.net.now() < end;) {
+    p.net.advance(100ms, 100ms);
+    p.a->engine().initiate(1, p.net.now());
+    p.net.run();
+  }
+}
+
+TEST(HoldDown, FailedNegotiationIsNotRetriedAtOnceAndBacksOff) {
+  Opts wrong;
+  wrong.psk_remote = "not-the-key";
+  Pair p({}, wrong);
+  p.up();
+  ASSERT_TRUE(p.a->host().logged("IKEv2:(SA ID = 1):Received AUTHENTICATION_FAILED notify"));
+  EXPECT_EQ(init_requests(p.net, *p.a), 1u);
+  EXPECT_TRUE(p.a->host().logged("IKEv2:(SA ID = 1):Negotiation for Tunnel1 failed: no new negotiation for 5 s"));
+  poke(p, 4900ms);
+  EXPECT_EQ(init_requests(p.net, *p.a), 1u);  // held down, and logged once
+  EXPECT_EQ(logged_count(p.a->host(), "no new negotiation for"), 1u);
+  poke(p, 200ms);
+  EXPECT_EQ(init_requests(p.net, *p.a), 2u);  // 5 s later: one new attempt, which fails again
+  EXPECT_TRUE(p.a->host().logged_containing("failed: no new negotiation for 10 s"));
+  poke(p, 9800ms);
+  EXPECT_EQ(init_requests(p.net, *p.a), 2u);
+  poke(p, 300ms);
+  EXPECT_EQ(init_requests(p.net, *p.a), 3u);
+  EXPECT_TRUE(p.a->host().logged_containing("failed: no new negotiation for 20 s"));
+  poke(p, 110s);  // 40 s, then the 60 s cap
+  EXPECT_EQ(init_requests(p.net, *p.a), 5u);
+  EXPECT_TRUE(p.a->host().logged_containing("failed: no new negotiation for 60 s"));
+  EXPECT_FALSE(p.a->host().logged_containing("failed: no new negotiation for 80 s"));
+}
+
+TEST(HoldDown, ClearResetsItAndSuccessArmsNothing) {
+  Pair p({}, {});
+  p.up();
+  ASSERT_TRUE(p.a->engine().tunnel_up(1));
+  EXPECT_FALSE(p.a->host().logged_containing("no new negotiation"));
+  p.a->engine().clear(p.net.now());
+  p.net.run();
+  p.a->engine().initiate(1, p.net.now());
+  p.net.run();
+  EXPECT_EQ(init_requests(p.net, *p.a), 2u);
+  EXPECT_TRUE(p.a->engine().tunnel_up(1));
+}
+
+TEST(HoldDown, GivenUpNegotiationIsHeldDown) {
+  Pair p({}, {});
+  p.net.drop = [](const Datagram&) { return true; };
+  p.up();
+  p.net.advance(130s);
+  ASSERT_TRUE(p.a->host().logged("IKEv2:(SA ID = 1):Maximum number of retransmissions reached"));
+  EXPECT_TRUE(p.a->host().logged_containing("failed: no new negotiation for 5 s"));
+  size_t before = init_requests(p.net, *p.a);
+  p.a->engine().initiate(1, p.net.now());
+  EXPECT_EQ(init_requests(p.net, *p.a), before);
+}
+
+// A responder that narrows the traffic selectors it returns.
+EngineOptions narrowing(ExchangeType which) {
+  EngineOptions o = debug_on();
+  o.test_edit_response = [which](ExchangeType x, std::vector<Payload>& payloads) {
+    if (x != which) return;
+    for (Payload& pl : payloads)
+      if (pl.type == PayloadType::kTsr) pl.body = TsPayload{{ipv4_range(ip("10.1.1.0"), ip("10.1.1.255"))}};
+  };
+  return o;
+}
+
+TEST(NarrowedTs, InitiatorRefusesTheChildInIkeAuth) {
+  Pair p({}, {}, debug_on(), narrowing(ExchangeType::kIkeAuth));
+  p.up();
+  EXPECT_TRUE(p.a->host().installs.empty());
+  EXPECT_TRUE(p.a->host().logged(
+      "IKEv2:(SA ID = 1):Child SA not installed: traffic selectors narrowed by the peer: TSi "
+      "0.0.0.0-255.255.255.255, TSr 10.1.1.0-10.1.1.255 (a VTI needs 0.0.0.0/0 both ways)"));
+  // The peer's half is deleted (an ESP Delete), then the IKE SA.
+  EXPECT_TRUE(p.a->host().logged_in_order({"Payload contents: DELETE", "Payload contents: DELETE"}));
+  EXPECT_EQ(p.b->host().installs.size(), 1u);
+  EXPECT_TRUE(p.b->host().live().empty());
+  EXPECT_EQ(p.a->engine().established_count(), 0u);
+  EXPECT_EQ(p.b->engine().established_count(), 0u);
+  EXPECT_FALSE(p.a->engine().tunnel_up(1));
+  EXPECT_TRUE(p.a->host().logged_containing("Negotiation for Tunnel1 failed: no new negotiation for 5 s"));
+}
+
+TEST(NarrowedTs, InitiatorRefusesARekeyedChild) {
+  Pair p({}, {}, debug_on(), narrowing(ExchangeType::kCreateChildSa));
+  p.up();
+  ASSERT_EQ(p.a->host().installs.size(), 1u);
+  Install old_a = p.a->host().installs[0];
+  p.a->engine().child_expiring(1, old_a.out.spi, false, p.net.now());
+  p.net.run();
+  EXPECT_TRUE(p.a->host().logged_containing("traffic selectors narrowed by the peer: TSi 0.0.0.0-255.255.255.255, TSr "
+                                            "10.1.1.0-10.1.1.255"));
+  EXPECT_EQ(p.a->host().installs.size(), 1u);  // the new pair is not installed here
+  EXPECT_EQ(p.b->host().installs.size(), 2u);
+  // The peer's new pair is deleted; the old one and the IKE SA stay.
+  ASSERT_EQ(p.b->host().live().size(), 1u);
+  EXPECT_EQ(p.b->host().live()[0].in.spi, old_a.out.spi);
+  ASSERT_EQ(p.a->host().live().size(), 1u);
+  EXPECT_TRUE(p.a->engine().tunnel_up(1));
+  EXPECT_EQ(p.a->engine().established_count(), 1u);
+  // No rekey loop: the old pair runs to its hard lifetime.
+  size_t sent = p.a->host().sent;
+  p.net.advance(10s);
+  EXPECT_EQ(p.a->host().sent, sent);
+}
+
+TEST(PayloadList, NotifyTypesAreNamedOnce) {
+  std::vector<Payload> pl{make(notify(NotifyType::kMultipleAuthSupported)),
+                          make(notify(NotifyType::kChildlessIkev2Supported)),
+                          make(notify(static_cast<NotifyType>(40000)))};
+  EXPECT_EQ(payload_list(pl), "NOTIFY(MULTIPLE_AUTH_SUPPORTED) NOTIFY(CHILDLESS_IKEV2_SUPPORTED) NOTIFY(40000)");
 }
 
 }  // namespace
