@@ -222,7 +222,10 @@ def measure(init, resp, seconds, parallel):
             "cpu_ms_initiator": round((c1[0] - c0[0]) * 1000 / n, 3) if n else None,
             "cpu_ms_responder": round((c1[1] - c0[1]) * 1000 / n, 3) if n else None,
             "median_ms": round(statistics.median(lat), 3) if lat else None,
-            "p99_ms": round(lat[min(len(lat) - 1, len(lat) * 99 // 100)], 3) if lat else None}
+            "p99_ms": round(lat[min(len(lat) - 1, len(lat) * 99 // 100)], 3) if lat else None,
+            # establishments per second of both charons' CPU time together
+            "per_cpu_second": round(n / ((c1[0] - c0[0]) + (c1[1] - c0[1])), 1)
+            if n and c1 != c0 else None}
 
 
 def main():
@@ -273,13 +276,16 @@ def main():
               "namespaces over a veth pair, both on this %d-core machine, %.1f s per row"
               % (ver or "charon", os.cpu_count(), a.seconds))
         print()
-        print("%-18s %9s %8s %6s %9s %12s %12s %10s %9s" % (
+        print("%-18s %9s %8s %6s %9s %12s %12s %10s %9s %12s" % (
             "suite", "in flight", "estab", "failed", "estab/s", "cpu ms init", "cpu ms resp",
-            "median ms", "p99 ms"))
+            "median ms", "p99 ms", "estab/cpu-s"))
         for r in rows:
-            print("%-18s %9d %8d %6d %9.1f %12s %12s %10s %9s" % (
+            print("%-18s %9d %8d %6d %9.1f %12s %12s %10s %9s %12s" % (
                 r["suite"], r["in_flight"], r["established"], r["failed"], r["per_second"],
-                r["cpu_ms_initiator"], r["cpu_ms_responder"], r["median_ms"], r["p99_ms"]))
+                r["cpu_ms_initiator"], r["cpu_ms_responder"], r["median_ms"], r["p99_ms"],
+                r["per_cpu_second"]))
+        print("\nestab/cpu-s: establishments per second of both charons' CPU time together\n"
+              "(utime+stime from /proc; includes vici requests and libipsec installs)")
     for msg, n in sorted(ERRORS.items()):
         print("bench_swan_rate: %d initiate(s) failed: %s" % (n, msg), file=sys.stderr)
     return 1 if any(r["failed"] for r in rows) else 0
