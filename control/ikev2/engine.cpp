@@ -185,9 +185,8 @@ void Engine::Impl::negotiation_failed(const IkeSa& sa) {
   if (!sa.initiator || !sa.tunnel || sa.child_installed || opt_.holddown <= Clock::duration::zero()) return;
   // The tunnel may be up through another IKE SA (simultaneous initiation).
   for (const auto& [spi, other] : sas_)
-    if (other.get() != &sa && std::any_of(other->children.begin(), other->children.end(), [&](const ChildSa& c) {
-          return c.tunnel == *sa.tunnel && !c.deleting;
-        }))
+    if (other.get() != &sa && std::any_of(other->children.begin(), other->children.end(),
+                                          [&](const ChildSa& c) { return c.tunnel == *sa.tunnel && !c.deleting; }))
       return;
   HoldDown& h = holddown_[*sa.tunnel];
   h.length = h.length == Clock::duration{} ? opt_.holddown : std::min(h.length * 2, opt_.holddown_max);

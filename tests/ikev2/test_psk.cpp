@@ -778,7 +778,6 @@ TEST(Robustness, MutatedMessagesChangeNothing) {
   expect_mirrored(p.a->host().live()[0], p.b->host().live()[0]);
 }
 
-
 // IKE_SA_INIT requests `r` put on the wire.
 size_t init_requests(const Net& net, const Router& r) {
   return static_cast<size_t>(std::count_if(net.trace.begin(), net.trace.end(), [&](const Datagram& d) {
@@ -866,9 +865,9 @@ TEST(NarrowedTs, InitiatorRefusesTheChildInIkeAuth) {
   Pair p({}, {}, debug_on(), narrowing(ExchangeType::kIkeAuth));
   p.up();
   EXPECT_TRUE(p.a->host().installs.empty());
-  EXPECT_TRUE(p.a->host().logged(
-      "IKEv2:(SA ID = 1):Child SA not installed: traffic selectors narrowed by the peer: TSi "
-      "0.0.0.0-255.255.255.255, TSr 10.1.1.0-10.1.1.255 (a VTI needs 0.0.0.0/0 both ways)"));
+  EXPECT_TRUE(
+      p.a->host().logged("IKEv2:(SA ID = 1):Child SA not installed: traffic selectors narrowed by the peer: TSi "
+                         "0.0.0.0-255.255.255.255, TSr 10.1.1.0-10.1.1.255 (a VTI needs 0.0.0.0/0 both ways)"));
   // The peer's half is deleted (an ESP Delete), then the IKE SA.
   EXPECT_TRUE(p.a->host().logged_in_order({"Payload contents: DELETE", "Payload contents: DELETE"}));
   EXPECT_EQ(p.b->host().installs.size(), 1u);
@@ -886,8 +885,9 @@ TEST(NarrowedTs, InitiatorRefusesARekeyedChild) {
   Install old_a = p.a->host().installs[0];
   p.a->engine().child_expiring(1, old_a.out.spi, false, p.net.now());
   p.net.run();
-  EXPECT_TRUE(p.a->host().logged_containing("traffic selectors narrowed by the peer: TSi 0.0.0.0-255.255.255.255, TSr "
-                                            "10.1.1.0-10.1.1.255"));
+  EXPECT_TRUE(
+      p.a->host().logged_containing("traffic selectors narrowed by the peer: TSi 0.0.0.0-255.255.255.255, TSr "
+                                    "10.1.1.0-10.1.1.255"));
   EXPECT_EQ(p.a->host().installs.size(), 1u);  // the new pair is not installed here
   EXPECT_EQ(p.b->host().installs.size(), 2u);
   // The peer's new pair is deleted; the old one and the IKE SA stay.
