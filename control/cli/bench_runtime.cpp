@@ -642,13 +642,12 @@ class RuntimeBench {
       esp_drops += e.v[i];
       note(dp::counter_name(k), e.v[i]);
     }
-    // The runtime's drop counters, and the kernel path (nothing here
-    // should go there).
+    // The runtime's packet counters other than rx and tx: its drops and
+    // the kernel path (nothing here should go there).
     for (size_t i = 0; i < dp::kNumWorkerCounters; ++i) {
       const auto k = static_cast<dp::WorkerCounter>(i);
-      const bool odd = k == dp::WorkerCounter::kToKernel || k == dp::WorkerCounter::kFromKernel ||
-                       (k >= dp::WorkerCounter::kTxFull && k <= dp::WorkerCounter::kNoPort);
-      if (odd && c[k]) note(dp::counter_name(k), c[k]);
+      if (k > dp::WorkerCounter::kTx && k < dp::WorkerCounter::kMsgs && c[k])
+        note(dp::counter_name(k), c[k]);
     }
     if (rx != tx + c.drops() + esp_drops)
       note("unaccounted", rx - tx - c.drops() - esp_drops);
