@@ -72,9 +72,8 @@ REPO = os.path.abspath(os.path.join(HERE, "..", ".."))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "interop"))
 
-from labnet import Lab, LabError, require_root_and_tools  # noqa: E402
+from labnet import Lab, LabError, require_root_and_tools, wait_for  # noqa: E402
 import two_routers as tr  # noqa: E402  (Router, ping, Capture, checked_transfer)
-from interop_common import Checker  # noqa: E402
 
 # ---------------------------------------------------------------------------
 # keyway's interface: commands, JSON keys and log lines the test relies on.
@@ -228,67 +227,17 @@ def stop_routers(routers, cases, what):
                 r.name, what, rc, "\n".join("  | " + l for l in out[-15:])))
 
 
-class Topology:
+class Topology(tr.Topology):
+    diagnostic_commands = (CTL_IKE_SA_TEXT, CTL_IPSEC_SA)
+
     def __init__(self, lab, keyway):
-        self.lab = lab
-        for ns in (NS_A, NS_R1, NS_WAN, NS_R2, NS_B):
-            lab.add_ns(ns)
-        lab.veth(NS_A, "eth0", NS_R1, "lan")
-        lab.veth(NS_R1, "wan", NS_WAN, WAN_TO_R1)
-        lab.veth(NS_R2, "wan", NS_WAN, "to-r2")
-        lab.veth(NS_R2, "lan", NS_B, "eth0")
-        lab.bridge(NS_WAN, "br0", [WAN_TO_R1, "to-r2"])
-        for ns, addr, gw in ((NS_A, HOST_A, tr.R1_LAN), (NS_B, HOST_B, tr.R2_LAN)):
-            lab.run(["ip", "addr", "add", addr + "/24", "dev", "eth0"], ns=ns)
-            lab.run(["ip", "route", "add", "default", "via", gw], ns=ns)
-        self.r1 = IkeRouter(lab, keyway, "R1", NS_R1)
-        self.r2 = IkeRouter(lab, keyway, "R2", NS_R2)
-        self.routers = (self.r1, self.r2)
+        super().__init__(lab, keyway, IkeRouter)
 
     def router(self, name):
         return self.r1 if name == "R1" else self.r2
 
-    def diagnostics(self, captures=()):
-        lines = []
-        for r in self.routers:
-            lines.append("--- %s output (last lines):" % r.name)
-            lines += ["  | " + l for l in r.log_tail(40)]
-            if r.proc is not None and r.proc.running():
-                for args in (CTL_IKE_SA_TEXT, CTL_IPSEC_SA):
-                    try:
-                        out = r.ctl(args, check=False)
-                        lines.append("--- %s `%s`:" % (r.name, " ".join(args)))
-                        lines += ["  | " + l for l in (out.stdout + out.stderr).splitlines()[:30]]
-                    except LabError as e:
-                        lines.append("--- %s `%s`: %s" % (r.name, " ".join(args), e))
-                try:
-                    lines.append("--- %s counters (non-zero): %s" % (
-                        r.name, json.dumps(tr.nonzero(r.counters()), sort_keys=True)))
-                except (LabError, KeyError) as e:
-                    lines.append("--- %s counters unavailable: %s" % (r.name, e))
-        for c in captures:
-            if getattr(c, "frames", None) is not None:
-                lines += c.summary()
-        return lines
 
-
-class Cases(Checker):
-    def __init__(self, topology):
-        super().__init__()
-        self.topo = topology
-        self.t0 = time.monotonic()
-
-    def end(self, name, detail="", captures=()):
-        failed = bool(self.failures)
-        self.failures = [f.replace("\n", "\n         ") for f in self.failures]
-        now = time.monotonic()
-        detail = "%s%s(%.1f s)" % (detail, " " if detail else "", now - self.t0)
-        self.t0 = now
-        ok = self.end_case(name, detail)
-        if failed:
-            for line in self.topo.diagnostics(captures):
-                print("       " + line, flush=True)
-        return ok
+Cases = tr.Cases
 
 
 # ---------------------------------------------------------------------------
@@ -306,15 +255,6 @@ def ping_until(lab, ns, dst, timeout, source=None):
         if got:
             return time.monotonic() - t0, n
     return None, n
-
-
-def wait_for(predicate, timeout, step=0.2):
-    deadline = time.monotonic() + timeout
-    while True:
-        v = predicate()
-        if v or time.monotonic() > deadline:
-            return v
-        time.sleep(step)
 
 
 def spi_int(s):

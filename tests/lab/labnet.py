@@ -119,10 +119,16 @@ class Lab:
     """Owns the namespaces, processes and files of one run. Use as a context
     manager: leaving it (normally or by an exception, including
     KeyboardInterrupt and the SystemExit that SIGTERM/SIGHUP raise here)
-    stops every process and deletes every namespace."""
+    stops every process and deletes every namespace.
 
-    def __init__(self, keep=False):
-        self.prefix = "kwlab-%d-" % os.getpid()
+    Subclasses (tests/strongswan/swan.py) stop their own kinds of process
+    first by extending stop_processes(), and raise their own error class by
+    setting `Error` (a LabError subclass)."""
+
+    Error = LabError
+
+    def __init__(self, keep=False, prefix="kwlab"):
+        self.prefix = "%s-%d-" % (prefix, os.getpid())
         self.namespaces = []
         self.procs = []
         self.cleanup_paths = []
@@ -153,9 +159,7 @@ class Lab:
         previous = {s: signal.signal(s, signal.SIG_IGN)
                     for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
         try:
-            for p in reversed(self.procs):
-                p.stop()
-            self.procs = []
+            self.stop_processes()
             for ns in reversed(self.namespaces):
                 # Anything still running in one of our namespaces was
                 # started by this run (a child of one of our processes).
@@ -180,27 +184,38 @@ class Lab:
                 signal.signal(s, h)
             self._old_handlers = {}
 
+    def stop_processes(self):
+        """The first step of the teardown: every process this run started."""
+        for p in reversed(self.procs):
+            p.stop()
+        self.procs = []
+
     # -- commands ---------------------------------------------------------
 
     def ns(self, short):
+        """The full namespace name of `short`."""
         return self.prefix + short
 
-    def run(self, args, ns=None, check=True, timeout=30, input=None):
+    def wrap(self, args, ns=None):
+        """The command line that runs `args` in namespace `ns` (if given)."""
+        return (["ip", "netns", "exec", self.ns(ns)] if ns else []) + [str(a) for a in args]
+
+    def run(self, args, ns=None, check=True, timeout=30, input=None, env=None):
         """Runs a command (in namespace `ns` when given) and returns the
-        CompletedProcess; check=True turns a non-zero exit into LabError."""
-        full = (["ip", "netns", "exec", self.ns(ns)] if ns else []) + [str(a) for a in args]
+        CompletedProcess; check=True turns a non-zero exit into self.Error."""
+        full = self.wrap(args, ns)
         try:
             r = subprocess.run(full, capture_output=True, text=True, timeout=timeout, input=input,
-                               errors="replace")
+                               errors="replace", env=env)
         except subprocess.TimeoutExpired as e:
-            raise LabError("timed out after %ss: %s" % (timeout, _fmt(full))) from e
+            raise self.Error("timed out after %ss: %s" % (timeout, _fmt(full))) from e
         if check and r.returncode != 0:
-            raise LabError("exit status %d: %s\n%s%s" % (r.returncode, _fmt(full), r.stdout, r.stderr))
+            raise self.Error("exit status %d: %s\n%s%s" % (r.returncode, _fmt(full), r.stdout, r.stderr))
         return r
 
     def spawn(self, name, args, ns=None, stdin=False):
         """Starts a long-running process; the teardown stops it."""
-        full = (["ip", "netns", "exec", self.ns(ns)] if ns else []) + [str(a) for a in args]
+        full = self.wrap(args, ns)
         p = Proc(name, full, os.path.join(self.tmp, name + ".log"), stdin=stdin)
         self.procs.append(p)
         return p
@@ -262,3 +277,14 @@ def require_root_and_tools(tools):
 
 def stderr(msg):
     print(msg, file=sys.stderr, flush=True)
+
+
+def wait_for(predicate, timeout, step=0.2):
+    """Calls predicate() every `step` seconds until it returns something
+    true or `timeout` seconds passed; returns its last value."""
+    deadline = time.monotonic() + timeout
+    while True:
+        v = predicate()
+        if v or time.monotonic() > deadline:
+            return v
+        time.sleep(step)

@@ -552,9 +552,14 @@ def check_iperf_capture(chk, wan_frames, keys, sample=300):
 # the test
 
 class Topology:
-    """The topology and the two routers."""
+    """The topology and the two routers. `router_class` lets the IKE labs use
+    their Router subclass; `diagnostics` shows the output of
+    `diagnostic_commands` (keyway ctl argument lists) of each running router."""
 
-    def __init__(self, lab, keyway):
+    diagnostic_commands = ()
+
+    def __init__(self, lab, keyway, router_class=None):
+        router_class = router_class or Router
         self.lab = lab
         for ns in (NS_A, NS_R1, NS_WAN, NS_R2, NS_B):
             lab.add_ns(ns)
@@ -566,8 +571,9 @@ class Topology:
         for ns, addr, gw in ((NS_A, HOST_A, R1_LAN), (NS_B, HOST_B, R2_LAN)):
             lab.run(["ip", "addr", "add", addr + "/24", "dev", "eth0"], ns=ns)
             lab.run(["ip", "route", "add", "default", "via", gw], ns=ns)
-        self.r1 = Router(lab, keyway, "R1", NS_R1)
-        self.r2 = Router(lab, keyway, "R2", NS_R2)
+        self.r1 = router_class(lab, keyway, "R1", NS_R1)
+        self.r2 = router_class(lab, keyway, "R2", NS_R2)
+        self.routers = (self.r1, self.r2)
         self.r1_mac = lab.mac(NS_R1, "wan")
         self.r2_mac = lab.mac(NS_R2, "wan")
         self.keys = None
@@ -587,8 +593,15 @@ class Topology:
         lines = []
         for r in (self.r1, self.r2):
             lines.append("--- %s output (last lines):" % r.name)
-            lines += ["  | " + l for l in r.log_tail(30)]
+            lines += ["  | " + l for l in r.log_tail(40)]
             if r.proc is not None and r.proc.running():
+                for args in self.diagnostic_commands:
+                    try:
+                        out = r.ctl(args, check=False)
+                        lines.append("--- %s `%s`:" % (r.name, " ".join(args)))
+                        lines += ["  | " + l for l in (out.stdout + out.stderr).splitlines()[:30]]
+                    except LabError as e:
+                        lines.append("--- %s `%s`: %s" % (r.name, " ".join(args), e))
                 try:
                     lines.append("--- %s counters (non-zero): %s" % (
                         r.name, json.dumps(nonzero(r.counters()), sort_keys=True)))

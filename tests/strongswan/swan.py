@@ -62,9 +62,12 @@ import re
 import shutil
 import signal
 import subprocess
-import tempfile
+import sys
 import time
 from dataclasses import dataclass, field
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lab"))
+import labnet  # noqa: E402  (namespaces, veths, processes, teardown)
 
 CHARON = "/usr/lib/ipsec/charon"
 SWANCTL = "swanctl"
@@ -81,7 +84,7 @@ CHARON_PLUGINS = ("random nonce x509 revocation constraints pubkey pkcs1 pkcs8 p
 SWANCTL_PLUGINS = "random nonce x509 revocation constraints pubkey pkcs1 pkcs8 pem openssl gmp"
 
 
-class SwanError(Exception):
+class SwanError(labnet.LabError):
     """A harness step failed; the message names the command and its output."""
 
 
@@ -150,108 +153,31 @@ def _forget(popen):
 
 
 # --------------------------------------------------------------------------
-# The lab: namespaces, links, commands.
+# The lab: namespaces, links, commands (tests/lab/labnet.py), plus charons
+# and captures.
 
-class Lab:
+class Lab(labnet.Lab):
     """Namespaces, veths, charons and captures of one run, and their
-    teardown. `keep=True` keeps the temporary directory (logs, captures)."""
+    teardown (labnet.Lab's, which stops the captures and charons first).
+    `keep=True` keeps the temporary directory (logs, captures)."""
+
+    Error = SwanError
 
     def __init__(self, keep=False, prefix="kwswan"):
-        self.prefix = "%s-%d-" % (prefix, os.getpid())
-        self.keep = keep
-        self.tmp = tempfile.mkdtemp(prefix=self.prefix)
-        self.namespaces = []
+        super().__init__(keep=keep, prefix=prefix)
         self.charons = []
         self.captures = []
-        self._old_handlers = {}
 
-    def __enter__(self):
-        def on_signal(signum, frame):
-            raise SystemExit(128 + signum)
-        for sig in (signal.SIGTERM, signal.SIGHUP):
-            self._old_handlers[sig] = signal.signal(sig, on_signal)
-        return self
-
-    def __exit__(self, exc_type, exc, tb):
-        self.teardown()
-        return False
-
-    def teardown(self):
-        previous = {s: signal.signal(s, signal.SIG_IGN)
-                    for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
-        try:
-            for c in reversed(self.captures):
-                c.stop()
-            self.captures = []
-            for c in reversed(self.charons):
-                c.stop()
-            self.charons = []
-            for ns in reversed(self.namespaces):
-                # Anything still running in one of our namespaces was started
-                # by this run.
-                r = subprocess.run(["ip", "netns", "pids", ns], capture_output=True, text=True)
-                for pid in r.stdout.split():
-                    try:
-                        os.kill(int(pid), signal.SIGKILL)
-                    except (ProcessLookupError, ValueError):
-                        pass
-                subprocess.run(["ip", "netns", "del", ns], capture_output=True)
-            self.namespaces = []
-            if self.keep:
-                print("swan: files kept in %s" % self.tmp, flush=True)
-            else:
-                shutil.rmtree(self.tmp, ignore_errors=True)
-        finally:
-            for s, h in previous.items():
-                signal.signal(s, h)
-            for s, h in self._old_handlers.items():
-                signal.signal(s, h)
-            self._old_handlers = {}
-
-    # -- commands -----------------------------------------------------------
-
-    def ns(self, short):
-        """The full namespace name of `short`."""
-        return self.prefix + short
-
-    def wrap(self, args, ns=None):
-        return (["ip", "netns", "exec", self.ns(ns)] if ns else []) + [str(a) for a in args]
-
-    def run(self, args, ns=None, check=True, timeout=30, input=None, env=None):
-        """Runs a command (in namespace `ns` when given); check=True turns a
-        non-zero exit into SwanError."""
-        full = self.wrap(args, ns)
-        try:
-            r = subprocess.run(full, capture_output=True, text=True, timeout=timeout,
-                               input=input, errors="replace", env=env)
-        except subprocess.TimeoutExpired as e:
-            raise SwanError("timed out after %ss: %s" % (timeout, _fmt(full))) from e
-        if check and r.returncode != 0:
-            raise SwanError("exit status %d: %s\n%s%s" % (r.returncode, _fmt(full),
-                                                           r.stdout, r.stderr))
-        return r
+    def stop_processes(self):
+        for c in reversed(self.captures):
+            c.stop()
+        self.captures = []
+        for c in reversed(self.charons):
+            c.stop()
+        self.charons = []
+        super().stop_processes()
 
     # -- topology -----------------------------------------------------------
-
-    def add_ns(self, short):
-        """A namespace with loopback up and IPv6 off (no RS/DAD/MLD noise in
-        captures)."""
-        name = self.ns(short)
-        self.run(["ip", "netns", "add", name])
-        self.namespaces.append(name)
-        self.run(["sysctl", "-q", "-w", "net.ipv6.conf.all.disable_ipv6=1",
-                  "net.ipv6.conf.default.disable_ipv6=1"], ns=short)
-        self.run(["ip", "link", "set", "lo", "up"], ns=short)
-        return name
-
-    def veth(self, ns_a, name_a, ns_b, name_b):
-        """A veth pair, one end in each namespace, up, with checksum offload
-        off (or captures and af_packet readers see partial checksums)."""
-        self.run(["ip", "link", "add", name_a, "netns", self.ns(ns_a), "type", "veth",
-                  "peer", "name", name_b, "netns", self.ns(ns_b)])
-        for ns, dev in ((ns_a, name_a), (ns_b, name_b)):
-            self.run(["ethtool", "-K", dev, "rx", "off", "tx", "off"], ns=ns)
-            self.run(["ip", "link", "set", dev, "up"], ns=ns)
 
     def addr(self, ns, dev, cidr):
         self.run(["ip", "addr", "add", cidr, "dev", dev], ns=ns)

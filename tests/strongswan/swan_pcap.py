@@ -7,12 +7,16 @@ python3-scapy, so Debian's /usr/bin/python3; swan.py itself does not).
   decrypt_frames(...)       ESP frames -> keyway -> inner IPv4 packets
   tshark_summary(pcap)      one line per frame, for failure messages
   Failures                  collects failed checks; one ok/FAIL line per case
+  test_args(doc, extra)     the command line and the tools every test checks first
+  print_diagnostics(...)    charon logs and capture summaries after a failure
 """
 
 import os
 import re
 import subprocess
 import sys
+import time
+import traceback
 
 try:
     from scapy.layers.inet import IP, UDP
@@ -128,3 +132,45 @@ class Failures:
             self.failed += 1
         else:
             self.passed += 1
+
+    def abort(self, e):
+        """Records an exception that ended the run (a harness step or a tool
+        failed) and prints its traceback."""
+        self.items.append("%s: %s" % (type(e).__name__, e))
+        print("FAIL %s: %s" % (type(e).__name__, e), flush=True)
+        traceback.print_exc(file=sys.stdout)
+
+    def finish(self, title, started):
+        """The closing line; the exit status."""
+        print("%s: %d cases passed, %d failed, %.1f s"
+              % (title, self.passed, self.failed, time.monotonic() - started), flush=True)
+        return 1 if self.items else 0
+
+
+def test_args(doc, missing):
+    """(keyway binary, keep) from `TEST PATH/TO/keyway [--keep]`, or an exit
+    status: 2 with the usage, 1 when `missing` (swan.missing_tools(...))
+    lists a problem or keyway is not executable."""
+    if len(sys.argv) < 2:
+        print(doc)
+        return 2
+    keyway = os.path.abspath(sys.argv[1])
+    problems = list(missing)
+    if not os.access(keyway, os.X_OK):
+        problems.append("keyway binary %s not executable" % keyway)
+    for p in problems:
+        print("FAIL: " + p, flush=True)
+    return 1 if problems else (keyway, "--keep" in sys.argv[2:])
+
+
+def print_diagnostics(charons, pcaps, extra=()):
+    """After a failure: `extra` texts (e.g. keyway's output), each charon's
+    log tail, and a tshark summary of each capture."""
+    print("---- diagnostics", flush=True)
+    for text in extra:
+        print(text, flush=True)
+    for c in charons:
+        print(c.diagnostics(30), flush=True)
+    for pc in pcaps:
+        print("--- tshark -r %s" % pc, flush=True)
+        print(tshark_summary(pc), flush=True)

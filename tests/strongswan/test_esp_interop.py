@@ -40,12 +40,11 @@ usage: /usr/bin/python3 test_esp_interop.py PATH/TO/keyway [--keep]
 import os
 import sys
 import time
-import traceback
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import swan  # noqa: E402
-from swan_pcap import (Failures, decrypt_frames, esp_frames, run_keyway,  # noqa: E402
-                       tshark_summary, tun_packets)
+from swan_pcap import (Failures, decrypt_frames, esp_frames, print_diagnostics,  # noqa: E402
+                       run_keyway, test_args, tun_packets)
 from scapy.layers.inet import ICMP, IP, UDP  # noqa: E402
 from scapy.layers.l2 import Ether  # noqa: E402
 from scapy.packet import Raw  # noqa: E402
@@ -280,18 +279,10 @@ def part_b(lab, keyway, charons, child, fails, state):
 
 
 def main():
-    if len(sys.argv) < 2:
-        print(__doc__)
-        return 2
-    keyway = os.path.abspath(sys.argv[1])
-    keep = "--keep" in sys.argv[2:]
-    problems = swan.missing_tools(extra=["tshark", "/usr/bin/python3"])
-    if not os.access(keyway, os.X_OK):
-        problems.append("keyway binary %s not executable" % keyway)
-    if problems:
-        for p in problems:
-            print("FAIL: " + p, flush=True)
-        return 1
+    args = test_args(__doc__, swan.missing_tools(extra=["tshark", "/usr/bin/python3"]))
+    if isinstance(args, int):
+        return args
+    keyway, keep = args
 
     fails = Failures()
     started = time.monotonic()
@@ -316,19 +307,10 @@ def main():
                 fails.case("(b) strongSwan decrypts keyway's ESP, %s (%s)"
                            % (child[0], child[1]))
         except Exception as e:  # a harness step or a tool failed: report, then clean up
-            fails.items.append("%s: %s" % (type(e).__name__, e))
-            print("FAIL %s" % type(e).__name__, flush=True)
-            traceback.print_exc(file=sys.stdout)
+            fails.abort(e)
         if fails.items:
-            print("---- diagnostics", flush=True)
-            for c in charons.values():
-                print(c.diagnostics(30), flush=True)
-            for pc in state["pcaps"]:
-                print("--- tshark -r %s" % pc, flush=True)
-                print(tshark_summary(pc), flush=True)
-    print("strongswan esp interop: %d cases passed, %d failed, %.1f s"
-          % (fails.passed, fails.failed, time.monotonic() - started), flush=True)
-    return 1 if fails.items else 0
+            print_diagnostics(charons.values(), state["pcaps"])
+    return fails.finish("strongswan esp interop", started)
 
 
 if __name__ == "__main__":

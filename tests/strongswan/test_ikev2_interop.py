@@ -43,11 +43,11 @@ import shutil
 import struct
 import sys
 import time
-import traceback
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import swan  # noqa: E402
-from swan_pcap import Failures, tshark_summary  # noqa: E402
+from swan_pcap import Failures, print_diagnostics, test_args  # noqa: E402
+from labnet import wait_for  # noqa: E402  (on the path through swan)
 from scapy.utils import rdpcap  # noqa: E402
 
 KW_WAN, SW_WAN = "192.168.0.1", "192.168.0.2"
@@ -259,15 +259,6 @@ def ping_until(lab, ns, dst, timeout, source=None):
         if got:
             return time.monotonic() - t0, n
     return None, n
-
-
-def wait_for(predicate, timeout, step=0.2):
-    deadline = time.monotonic() + timeout
-    while True:
-        v = predicate()
-        if v or time.monotonic() > deadline:
-            return v
-        time.sleep(step)
 
 
 def wan_summary(path):
@@ -523,18 +514,10 @@ def down_by_swan(fails, kw, charon, tag):
 
 
 def main():
-    if len(sys.argv) < 2:
-        print(__doc__)
-        return 2
-    keyway = os.path.abspath(sys.argv[1])
-    keep = "--keep" in sys.argv[2:]
-    problems = swan.missing_tools()
-    if not os.access(keyway, os.X_OK):
-        problems.append("keyway binary %s not executable" % keyway)
-    if problems:
-        for p in problems:
-            print("FAIL: " + p, flush=True)
-        return 1
+    args = test_args(__doc__, swan.missing_tools())
+    if isinstance(args, int):
+        return args
+    keyway, keep = args
 
     fails = Failures()
     started = time.monotonic()
@@ -594,24 +577,14 @@ def main():
             fails.check(rc == 0, "keyway run: exit status %s after SIGTERM" % rc)
             fails.case("keyway stops cleanly")
         except Exception as e:  # report, then clean up
-            fails.items.append("%s: %s" % (type(e).__name__, e))
-            print("FAIL %s: %s" % (type(e).__name__, e), flush=True)
-            traceback.print_exc(file=sys.stdout)
+            fails.abort(e)
         finally:
             if fails.items:
-                print("---- diagnostics", flush=True)
-                if kw is not None:
-                    print(kw.diagnostics(), flush=True)
-                if charon is not None:
-                    print(charon.diagnostics(30), flush=True)
-                for pc in pcaps[-1:]:
-                    print("--- tshark -r %s" % pc, flush=True)
-                    print(tshark_summary(pc), flush=True)
+                print_diagnostics([charon] if charon else [], pcaps[-1:],
+                                  [kw.diagnostics()] if kw else [])
             if kw is not None:
                 kw.stop()
-    print("ikev2 interop: %d cases passed, %d failed, %.1f s"
-          % (fails.passed, fails.failed, time.monotonic() - started), flush=True)
-    return 1 if fails.items else 0
+    return fails.finish("ikev2 interop", started)
 
 
 if __name__ == "__main__":

@@ -17,11 +17,11 @@ usage: /usr/bin/python3 test_swan_harness.py PATH/TO/keyway [--keep]
 import os
 import sys
 import time
-import traceback
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import swan  # noqa: E402
-from swan_pcap import Failures, decrypt_frames, esp_frames, tshark_summary, tun_packets  # noqa: E402
+from swan_pcap import (Failures, decrypt_frames, esp_frames, print_diagnostics,  # noqa: E402
+                       test_args, tun_packets)
 
 WAN1, WAN2 = "192.168.0.1", "192.168.0.2"
 LAN1, LAN2 = "192.168.100.1", "192.168.200.1"
@@ -107,18 +107,10 @@ def check_sa(lab, keyway, fails, r1, r2, child, transform, tag, state):
 
 
 def main():
-    if len(sys.argv) < 2:
-        print(__doc__)
-        return 2
-    keyway = os.path.abspath(sys.argv[1])
-    keep = "--keep" in sys.argv[2:]
-    problems = swan.missing_tools(extra=["tshark"])
-    if not os.access(keyway, os.X_OK):
-        problems.append("keyway binary %s not executable" % keyway)
-    if problems:
-        for p in problems:
-            print("FAIL: " + p, flush=True)
-        return 1
+    args = test_args(__doc__, swan.missing_tools(extra=["tshark"]))
+    if isinstance(args, int):
+        return args
+    keyway, keep = args
 
     fails = Failures()
     started = time.monotonic()
@@ -160,20 +152,11 @@ def main():
                         "IKEv1 rekey: r1 started it but its keys are not marked child_initiator")
             check_sa(lab, keyway, fails, r1, r2, "v1lan", "aes128cbc-sha256", "v1-rekey", state)
             fails.case("IKEv1 Quick Mode rekey started by the IKE responder")
-        except Exception as e:  # report, then clean up
-            fails.items.append("%s: %s" % (type(e).__name__, e))
-            print("FAIL %s" % type(e).__name__, flush=True)
-            traceback.print_exc(file=sys.stdout)
+        except Exception as e:  # a harness step or a tool failed: report, then clean up
+            fails.abort(e)
         if fails.items:
-            print("---- diagnostics", flush=True)
-            for c in charons.values():
-                print(c.diagnostics(30), flush=True)
-            for pc in state["pcaps"]:
-                print("--- tshark -r %s" % pc, flush=True)
-                print(tshark_summary(pc), flush=True)
-    print("strongswan harness: %d cases passed, %d failed, %.1f s"
-          % (fails.passed, fails.failed, time.monotonic() - started), flush=True)
-    return 1 if fails.items else 0
+            print_diagnostics(charons.values(), state["pcaps"])
+    return fails.finish("strongswan harness", started)
 
 
 if __name__ == "__main__":
