@@ -173,7 +173,7 @@ class IkeRouter(tr.Router):
     """two_routers.Router with the IKE options: --pki-store, --debug-ikev2,
     and the WAN port only when the configuration binds no LAN port."""
 
-    def start(self, config, pki_store=None, debug=True, lan_port=True):
+    def start(self, config, pki_store=None, debug=True, lan_port=True, debug_flags=("--debug-ikev2",)):
         with open(self.cfg, "w") as f:
             f.write(config)
         self.starts += 1
@@ -181,7 +181,7 @@ class IkeRouter(tr.Router):
         if pki_store:
             args += ["--pki-store", pki_store]
         if debug:
-            args.append("--debug-ikev2")
+            args += list(debug_flags)
         args += ["--", "-l", "0,1", "--no-huge", "-m", "512", "--no-pci",
                  "--file-prefix", self.file_prefix,
                  "--vdev", "net_af_packet0,iface=%s,framecnt=4096" % self.wan_dev]
@@ -523,7 +523,11 @@ def read(path):
 
 
 def scenario_config(path):
-    text = read(path)
+    return scenario_config_text(read(path))
+
+
+def scenario_config_text(text):
+    """A configuration file's text with the lab's WAN port line appended."""
     lines = text.rstrip("\n").split("\n")
     if lines and lines[-1].strip() == "end":
         lines = lines[:-1]
