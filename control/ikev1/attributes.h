@@ -20,15 +20,15 @@
 #include <vector>
 
 #include "control/ike/types.h"
-#include "control/ikev2/wire.h"
+#include "control/ike/wire.h"
 
 namespace keyway::ikev1 {
 
 using ike::Bytes;
 using ike::ByteView;
 using ike::Result;
-using ikev2::Reader;
-using ikev2::Writer;
+using ike::Reader;
+using ike::Writer;
 
 struct Attribute {
   uint16_t type = 0;  // without the AF bit
