@@ -35,6 +35,7 @@
 #include <variant>
 #include <vector>
 
+#include "control/ike/parsed.h"
 #include "control/ikev2/auth_payload.h"
 #include "control/ikev2/cert_payload.h"
 #include "control/ikev2/constants.h"
@@ -105,26 +106,7 @@ struct Rejection {
 };
 
 template <class T>
-class [[nodiscard]] Parsed {
- public:
-  Parsed(T value) : v_(std::move(value)) {}  // NOLINT: implicit by design
-  Parsed(Rejection r) : v_(std::move(r)) {}  // NOLINT
-
-  bool ok() const { return v_.index() == 0; }
-  explicit operator bool() const { return ok(); }
-  T& operator*() { return std::get<0>(v_); }
-  const T& operator*() const { return std::get<0>(v_); }
-  T* operator->() { return &std::get<0>(v_); }
-  const T* operator->() const { return &std::get<0>(v_); }
-  T take() { return std::move(std::get<0>(v_)); }
-
-  // Only when !ok().
-  const Rejection& rejection() const { return std::get<1>(v_); }
-  const std::string& error() const { return rejection().reason; }
-
- private:
-  std::variant<T, Rejection> v_;
-};
+using Parsed = ike::Parsed<T, Rejection>;
 
 // A whole datagram (after the non-ESP marker on port 4500, if any).
 Parsed<Message> parse_message(ByteView datagram);
