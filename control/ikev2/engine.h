@@ -55,6 +55,7 @@
 #include <vector>
 
 #include "control/config/model.h"
+#include "control/ike/host.h"
 #include "control/ike/types.h"
 #include "control/ikev2/constants.h"
 #include "dataplane/api/sa_spec.h"
@@ -67,42 +68,12 @@ struct Payload;  // message.h
 using ike::Bytes;
 using ike::ByteView;
 
-// An IPv4 UDP endpoint, address in host byte order.
-struct Endpoint {
-  uint32_t addr = 0;
-  uint16_t port = 0;
-  friend bool operator==(const Endpoint&, const Endpoint&) = default;
-};
-
-using Clock = std::chrono::steady_clock;
-
-// What the engine needs from the daemon (or a test).
-class Host {
- public:
-  virtual ~Host() = default;
-  // Sends one IKE message from `local` to `remote`. On the NAT-T port the
-  // host adds the four-byte non-ESP marker (RFC 3948 2.2). Errors are the
-  // host's to log: the engine retransmits as if the message was lost.
-  virtual void send(const Endpoint& local, const Endpoint& remote, const Bytes& message) = 0;
-  // Installs a child SA pair for `tunnel`: `in` (we receive with it) live
-  // before `out` (we send with it) replaces the tunnel's current outbound
-  // SA; make-before-break is the host's. False with *error when the data
-  // plane refuses; the engine then fails the child SA.
-  virtual bool install_child(uint32_t tunnel, const dp::SaSpec& in, const dp::SaSpec& out, std::string* error) = 0;
-  // Deletes the pair whose inbound SPI is `inbound_spi` (both directions;
-  // an outbound SA already replaced by a newer pair is gone already).
-  virtual void delete_child(uint32_t tunnel, uint32_t inbound_spi) = 0;
-  // One log line (see Logging above).
-  virtual void log(std::string_view line) = 0;
-  // A NAT-T keepalive (RFC 3948 2.3): the single byte 0xFF from `local`
-  // (the NAT-T port) to `remote`, WITHOUT the non-ESP marker. Sent every
-  // EngineOptions::nat_keepalive while this end is behind a NAT, so the
-  // NAT keeps its mapping. The default does nothing.
-  virtual void send_keepalive(const Endpoint& local, const Endpoint& remote) {
-    (void)local;
-    (void)remote;
-  }
-};
+// Endpoint, Clock and Host are shared with the IKEv1 engine, so one daemon
+// object serves both (control/ike/host.h); Host::log lines are in the
+// words described under Logging above.
+using ike::Clock;
+using ike::Endpoint;
+using ike::Host;
 
 // One `interface TunnelN` with `tunnel protection ipsec profile NAME`.
 struct TunnelConfig {

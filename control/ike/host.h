@@ -1,0 +1,59 @@
+// What an IKE engine (IKEv1 or IKEv2) needs from the daemon or a test: one
+// Host object can serve both engines. Endpoints, the clock type and the
+// Host interface; the engines' headers (ikev1/engine.h, ikev2/engine.h)
+// say how and when they call it.
+//
+// Threads: the engines call Host synchronously from the daemon's control
+// thread, from inside their own methods; Host must not call back into an
+// engine from them.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "control/ike/types.h"
+#include "dataplane/api/sa_spec.h"
+
+namespace keyway::ike {
+
+// An IPv4 UDP endpoint, address in host byte order.
+struct Endpoint {
+  uint32_t addr = 0;
+  uint16_t port = 0;
+  friend bool operator==(const Endpoint &, const Endpoint &) = default;
+};
+
+using Clock = std::chrono::steady_clock;
+
+class Host {
+public:
+  virtual ~Host() = default;
+  // Sends one IKE message from `local` to `remote`. On the NAT-T port the
+  // host adds the four-byte non-ESP marker (RFC 3948 2.2). Errors are the
+  // host's to log: the engine retransmits as if the message was lost.
+  virtual void send(const Endpoint &local, const Endpoint &remote,
+                    const Bytes &message) = 0;
+  // Installs a child SA pair for `tunnel`: `in` (we receive with it) live
+  // before `out` (we send with it) replaces the tunnel's current outbound
+  // SA; make-before-break is the host's. False with *error when the data
+  // plane refuses; the engine then fails the child SA.
+  virtual bool install_child(uint32_t tunnel, const dp::SaSpec &in,
+                             const dp::SaSpec &out, std::string *error) = 0;
+  // Deletes the pair whose inbound SPI is `inbound_spi` (both directions;
+  // an outbound SA already replaced by a newer pair is gone already).
+  virtual void delete_child(uint32_t tunnel, uint32_t inbound_spi) = 0;
+  // One log line (the engine's header says in whose words).
+  virtual void log(std::string_view line) = 0;
+  // A NAT-T keepalive (RFC 3948 2.3): the single byte 0xFF from `local`
+  // (the NAT-T port) to `remote`, WITHOUT the non-ESP marker. Sent
+  // periodically while this end is behind a NAT, so the NAT keeps its
+  // mapping. The default does nothing.
+  virtual void send_keepalive(const Endpoint &local, const Endpoint &remote) {
+    (void)local;
+    (void)remote;
+  }
+};
+
+} // namespace keyway::ike
