@@ -704,14 +704,15 @@ print("sent %d %s" % (len(data), hashlib.sha256(data).hexdigest()), flush=True)
 """
 
 
-def checked_transfer(lab, nbytes, seed):
-    """nbytes of pseudo-random data over TCP hostA -> hostB; returns
-    (sender's "sent N SHA256" line, receiver's "received N SHA256" line)."""
-    sink = lab.spawn("tcp-sink", ["/usr/bin/python3", "-c", SINK, HOST_B, CHECKED_PORT], ns=NS_B)
+def checked_transfer(lab, nbytes, seed, src_ns=NS_A, dst_ns=NS_B, dst=HOST_B):
+    """nbytes of pseudo-random data over TCP from namespace `src_ns` to
+    `dst` in `dst_ns` (default hostA -> hostB); returns (sender's "sent N
+    SHA256" line, receiver's "received N SHA256" line)."""
+    sink = lab.spawn("tcp-sink", ["/usr/bin/python3", "-c", SINK, dst, CHECKED_PORT], ns=dst_ns)
     try:
         if not sink.wait_line(lambda l: l == "listening", 10):
             raise LabError("TCP sink did not start: %s" % sink.output())
-        r = lab.run(["/usr/bin/python3", "-c", SOURCE, HOST_B, CHECKED_PORT, nbytes, seed], ns=NS_A,
+        r = lab.run(["/usr/bin/python3", "-c", SOURCE, dst, CHECKED_PORT, nbytes, seed], ns=src_ns,
                     check=False, timeout=30)
         sink.wait_line(lambda l: l.startswith("received"), 10)
         got = [l for l in sink.output() if l.startswith("received")]

@@ -957,12 +957,15 @@ class KeywayPki:
                 _fmt(args), r.returncode, r.stdout, r.stderr))
         return r
 
-    def ca(self, name, subject=None, key="rsa2048"):
-        """Creates a lab CA in DIR/NAME; returns the directory (ca.pem there)."""
+    def ca(self, name, subject=None, key="rsa2048", parent=None):
+        """Creates a lab CA in DIR/NAME (a subordinate of the CA in directory
+        `parent` if given); returns the directory (ca.pem there)."""
         d = os.path.join(self.dir, name)
         args = ["ca", "create", name, "--out", d, "--key", key]
         if subject:
             args += ["--subject", subject]
+        if parent:
+            args += ["--parent", parent]
         self._run(args)
         return d
 
