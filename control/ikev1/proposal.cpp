@@ -132,6 +132,12 @@ Result<Phase2Suite> decode_phase2(const Transform& t) {
       else if (*keylen == 256) s.cipher = EspCipher::kAesCbc256;
       else return Error{"ESP_AES key length " + std::to_string(*keylen)};
       break;
+    case kEspAesGcm16:  // RFC 4106 with IKEv1 (RFC 4106 8.1): no authentication attribute
+      if (!keylen || *keylen == 128) s.cipher = EspCipher::kAesGcm128;
+      else if (*keylen == 192) s.cipher = EspCipher::kAesGcm192;
+      else if (*keylen == 256) s.cipher = EspCipher::kAesGcm256;
+      else return Error{"ESP_AES_GCM_16 key length " + std::to_string(*keylen)};
+      break;
     default: return Error{"ESP transform " + std::to_string(t.id)};
   }
   auto auth = attr(t, p2::kAuthAlgorithm);
