@@ -408,12 +408,20 @@ void Engine::Impl::on_create_child_response(IkeSa& sa, const Inbound& in) {
   sa.pending.reset();
   ChildSa* old = req.old_spi_in ? sa.child_by_in(req.old_spi_in) : nullptr;
   if (old) old->rekeying = false;
-  auto give_up = [&](const std::string& why) {
+  // A failed rekey is tried again later, not at the next tick (the pair's
+  // soft time has passed): soon after TEMPORARY_FAILURE (RFC 7296 2.25, a
+  // collision or a busy peer), else after kRekeyRetry; the pair keeps
+  // running meanwhile and dies at its hard lifetime if no rekey succeeds.
+  auto give_up = [&](const std::string& why, Clock::duration retry = kRekeyRetry) {
     child_spis_.erase(req.child_spi_in);
     debug(&sa, "Child SA not created: " + why);
+    if (old && !old->replaced && old->soft_at != Clock::time_point::max())
+      old->soft_at = std::max(old->soft_at, in.now + retry);
     run_queue(sa);
   };
-  if (const NotifyPayload* err = in.error()) return give_up("peer sent " + notify_name(err->type));
+  if (const NotifyPayload* err = in.error())
+    return give_up("peer sent " + notify_name(err->type),
+                   err->type == NotifyType::kTemporaryFailure ? kRekeyRetryTemporary : kRekeyRetry);
   if (req.old_spi_in && (!old || old->replaced)) {
     // We took the peer's rekey of the same pair (a collision it won, or
     // a peer that answered ours too): the pair the peer just made for us

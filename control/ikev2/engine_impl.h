@@ -41,6 +41,11 @@ enum class SaState : uint8_t {
 };
 const char* state_name(SaState s);  // IOS show words: "IN-NEG", "READY", "DELETE"
 
+// A child rekey the peer refused is tried again after this long (after
+// TEMPORARY_FAILURE sooner), not at every tick.
+inline constexpr Clock::duration kRekeyRetry = std::chrono::seconds(30);
+inline constexpr Clock::duration kRekeyRetryTemporary = std::chrono::seconds(2);
+
 struct ChildSa {
   uint32_t tunnel = 0;
   uint32_t spi_in = 0, spi_out = 0;

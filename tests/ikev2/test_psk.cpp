@@ -411,6 +411,30 @@ TEST(Psk, PfsMismatchLeavesTheOldPair) {
   EXPECT_TRUE(p.a->engine().tunnel_up(1));
 }
 
+TEST(Psk, RefusedRekeyIsRetriedLaterNotAtEveryTick) {
+  // B refuses every rekey (no PFS there). A's time-driven rekey at 90 % of
+  // 3600 s fails; the pair's soft time has passed, but A asks again only
+  // after 30 s, not at each tick, and the pair keeps working.
+  Opts a;
+  a.ipsec_extra = " set pfs group14\n";
+  Pair p(a, {}, debug_on());
+  p.up();
+  const std::string refused = "IKEv2:(SA ID = 1):Child SA not created: peer sent NO_PROPOSAL_CHOSEN";
+  auto refusals = [&] {
+    return std::count(p.a->host().logs.begin(), p.a->host().logs.end(), refused);
+  };
+  p.net.advance(3241s, 1s);
+  ASSERT_EQ(refusals(), 1);
+  size_t sent = p.a->host().sent;
+  p.net.advance(10s);
+  EXPECT_EQ(p.a->host().sent, sent);
+  EXPECT_EQ(refusals(), 1);
+  p.net.advance(21s);
+  EXPECT_EQ(refusals(), 2);
+  EXPECT_EQ(p.a->host().installs.size(), 1u);
+  EXPECT_TRUE(p.a->engine().tunnel_up(1));
+}
+
 TEST(Psk, ChildRekeyByTime) {
   Opts o;
   o.ipsec_extra = " set security-association lifetime seconds 200\n";
