@@ -18,11 +18,11 @@ bool ChildSaTable::install(dp::TunnelId tunnel, const ChildSaPair& pair, Clock::
   if (!in) return false;
   auto out = dp::Sa::create(pair.out, dp::Direction::kOutbound, key_mgr_, error);
   if (!out) return false;
-  if (control_.has_inbound(0, pair.in.spi)) {
+  if (control_.has_inbound(control_.owner(tunnel), pair.in.spi)) {
     *error = "inbound SPI " + std::to_string(pair.in.spi) + " is already installed";
     return false;
   }
-  if (!control_.rekey(0, tunnel, std::move(in), std::move(out))) {
+  if (!control_.rekey(control_.owner(tunnel), tunnel, std::move(in), std::move(out))) {
     *error = "the data plane refused the SAs";
     return false;
   }
@@ -51,9 +51,9 @@ size_t ChildSaTable::clear(dp::TunnelId tunnel) {
   size_t n = 0;
   for (const ChildSa& s : t.sas) {
     if (s.dir == dp::Direction::kOutbound)
-      n += control_.delete_outbound(0, tunnel) ? 1 : 0;
+      n += control_.delete_outbound(control_.owner(tunnel), tunnel) ? 1 : 0;
     else
-      n += control_.delete_inbound(0, s.spi) ? 1 : 0;
+      n += control_.delete_inbound(control_.owner(tunnel), s.spi) ? 1 : 0;
   }
   t.sas.clear();
   return n;
@@ -67,20 +67,21 @@ size_t ChildSaTable::remove(dp::TunnelId tunnel, uint32_t inbound_spi) {
   });
   if (in == t.sas.end()) return 0;
   const bool current = in->current;
-  size_t n = control_.delete_inbound(0, inbound_spi) ? 1 : 0;
+  size_t n = control_.delete_inbound(control_.owner(tunnel), inbound_spi) ? 1 : 0;
   t.sas.erase(in);
   if (current) {
-    n += control_.delete_outbound(0, tunnel) ? 1 : 0;
+    n += control_.delete_outbound(control_.owner(tunnel), tunnel) ? 1 : 0;
     std::erase_if(t.sas, [](const ChildSa& s) { return s.current; });
   }
   return n;
 }
 
 void ChildSaTable::poll(Clock::time_point now) {
-  for (Tunnel& t : tunnels_) {
+  for (dp::TunnelId tunnel = 0; tunnel < tunnels_.size(); ++tunnel) {
+    Tunnel& t = tunnels_[tunnel];
     std::erase_if(t.sas, [&](const ChildSa& s) {
       if (s.current || now < s.delete_at) return false;
-      control_.delete_inbound(0, s.spi);
+      control_.delete_inbound(control_.owner(tunnel), s.spi);
       return true;
     });
   }
@@ -90,8 +91,8 @@ std::vector<ChildSa> ChildSaTable::sas(dp::TunnelId tunnel) const {
   if (tunnel >= tunnels_.size()) return {};
   std::vector<ChildSa> out = tunnels_[tunnel].sas;
   for (ChildSa& c : out) {
-    const dp::Sa* sa = c.dir == dp::Direction::kInbound ? control_.inbound(0, c.spi)
-                       : c.current                      ? control_.outbound(0, tunnel)
+    const dp::Sa* sa = c.dir == dp::Direction::kInbound ? control_.inbound(control_.owner(tunnel), c.spi)
+                       : c.current                      ? control_.outbound(control_.owner(tunnel), tunnel)
                                                         : nullptr;
     if (!sa || sa->spi() != c.spi) continue;
     c.packets = sa->packets();

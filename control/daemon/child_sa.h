@@ -9,7 +9,7 @@
 //                           previous inbound SA lingers `grace`, then goes
 //   clear(tunnel):          both directions deleted now (fail closed)
 //
-// One worker (index 0): `keyway run` drives one worker lcore for now.
+// A tunnel's SAs go to the worker that owns it (SaControl::owner).
 // Control thread only.
 #pragma once
 

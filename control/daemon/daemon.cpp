@@ -21,12 +21,14 @@
 #include <memory>
 #include <sstream>
 
+#include "control/config/ifname.h"
 #include "control/config/load.h"
 #include "control/daemon/child_sa.h"
 #include "control/daemon/ikev2_service.h"
 #include "control/daemon/ctl.h"
 #include "control/daemon/kernel.h"
 #include "control/daemon/plan.h"
+#include "control/daemon/routes.h"
 #include "dataplane/eal/eal.h"
 #include "dataplane/esp/esp.h"
 #include "dataplane/esp/sa.h"
@@ -120,6 +122,9 @@ class Daemon {
   bool setup_interfaces();
   bool setup_kernel();
   bool setup_routes();
+  std::unique_ptr<dp::RouteTable> build_fib(const std::vector<RoutePlan>& routes, std::string* err);
+  bool kernel_route(const RoutePlan& r, bool add, std::string* err);
+  CtlResponse route_command(const std::vector<std::string>& w);
   bool start_workers();
   bool install_manual_sas();
   bool start_ike();
@@ -144,7 +149,10 @@ class Daemon {
   std::vector<Iface> ifaces_;
   std::vector<uint16_t> started_;
   std::vector<std::string> vdevs_;
-  std::unique_ptr<dp::RouteTable> routes_;
+  dp::RouteTable* routes_ = nullptr;  // the first table; owned by sa_control_
+  std::vector<config::Route> static_routes_;  // the `ip route` lines in effect (config, then ctl)
+  unsigned fib_generation_ = 0;
+  std::map<uint16_t, uint16_t> rx_queues_;  // per port: rx queues set up (<= workers)
   std::unique_ptr<dp::NeighborTable> neighbors_;
   dp::PortMap ports_;
   std::unique_ptr<dp::SaControl> sa_control_;
@@ -217,16 +225,26 @@ bool Daemon::add_tap(const std::string& interface, const std::array<uint8_t, 6>&
 }
 
 bool Daemon::setup_port(uint16_t port, uint16_t rxd, uint16_t txd, uint16_t mtu, const std::string& what) {
-  // One rx and one tx queue per worker.
-  const uint16_t queues = static_cast<uint16_t>(worker_lcores_.size());
+  // One rx and one tx queue per worker. Every worker must be able to
+  // transmit on every port without a lock, so the device needs a tx queue
+  // per worker; fewer rx queues only mean that some workers do not poll
+  // the port (start_workers says which).
+  const uint16_t workers = static_cast<uint16_t>(worker_lcores_.size());
   rte_eth_conf conf{};
   rte_eth_dev_info info{};
   if (rte_eth_dev_info_get(port, &info) != 0) return fail("port " + std::to_string(port) + ": no device info");
-  if (queues > 1 && info.flow_type_rss_offloads) {
+  if (info.max_tx_queues < workers)
+    return fail(what + ": the device has " + std::to_string(info.max_tx_queues) + " tx queues, " +
+                std::to_string(workers) + " workers need one each (net_af_packet: add qpairs=" +
+                std::to_string(workers) + " to its --vdev arguments)");
+  const uint16_t rxq = std::min<uint16_t>(workers, info.max_rx_queues ? info.max_rx_queues : 1);
+  const uint16_t queues = workers;
+  if (rxq > 1 && info.flow_type_rss_offloads) {
     conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
-    conf.rx_adv_conf.rss_conf.rss_hf = info.flow_type_rss_offloads & RTE_ETH_RSS_IP;
+    conf.rx_adv_conf.rss_conf.rss_hf =
+        info.flow_type_rss_offloads & (RTE_ETH_RSS_IP | RTE_ETH_RSS_UDP);
   }
-  int rc = rte_eth_dev_configure(port, queues, queues, &conf);
+  int rc = rte_eth_dev_configure(port, rxq, queues, &conf);
   if (rc != 0) return fail("port " + std::to_string(port) + ": configure: " + rte_strerror(-rc));
   if (mtu && rte_eth_dev_set_mtu(port, mtu) != 0)
     log("warning: " + what + ": the device refused MTU " + std::to_string(mtu) + "; using its own");
@@ -234,10 +252,17 @@ bool Daemon::setup_port(uint16_t port, uint16_t rxd, uint16_t txd, uint16_t mtu,
   const int socket = rte_eth_dev_socket_id(port);
   const unsigned sock = socket < 0 ? 0u : static_cast<unsigned>(socket);
   for (uint16_t q = 0; q < queues; ++q) {
-    if ((rc = rte_eth_rx_queue_setup(port, q, rxd, sock, nullptr, pool_)) != 0 ||
+    if ((q < rxq && (rc = rte_eth_rx_queue_setup(port, q, rxd, sock, nullptr, pool_)) != 0) ||
         (rc = rte_eth_tx_queue_setup(port, q, txd, sock, nullptr)) != 0)
       return fail("port " + std::to_string(port) + ": queue setup: " + rte_strerror(-rc));
   }
+  rx_queues_[port] = rxq;
+  if (workers > 1)
+    log(what + ": " + std::to_string(rxq) + " rx queue" + (rxq == 1 ? "" : "s") +
+        (conf.rxmode.mq_mode == RTE_ETH_MQ_RX_RSS ? " (RSS)" : "") + ", " + std::to_string(queues) +
+        " tx queues" + (rxq < workers ? "; workers " + std::to_string(rxq) + ".." +
+                                            std::to_string(workers - 1) + " do not poll it"
+                                      : ""));
   if ((rc = rte_eth_dev_start(port)) != 0)
     return fail("port " + std::to_string(port) + ": start: " + rte_strerror(-rc));
   started_.push_back(port);
@@ -341,30 +366,46 @@ bool Daemon::setup_kernel() {
       return fail(err);
   // The kernel needs the static routes too, for what it originates
   // (ping replies, IKE): through the TAP of the route's interface.
-  for (const RoutePlan& r : plan_.routes) {
-    if (r.source != RoutePlan::Source::kStatic) continue;
-    const std::string prefix = dp::format_ipv4(r.prefix) + "/" + std::to_string(r.prefix_len);
-    std::vector<std::string> args{"route", "replace"};
-    if (r.kind == RouteKind::kDrop) {
-      args.insert(args.end(), {"blackhole", prefix});
-    } else {
-      const Iface* f = iface(r.interface);
-      if (!f) continue;
-      args.push_back(prefix);
-      if (r.kind == RouteKind::kPort && r.gateway) args.insert(args.end(), {"via", dp::format_ipv4(r.gateway)});
-      args.insert(args.end(), {"dev", f->tap});
-    }
-    if (!run_ip(args, &err)) return fail(err);
-  }
+  for (const RoutePlan& r : plan_.routes)
+    if (r.source == RoutePlan::Source::kStatic && !kernel_route(r, true, &err)) return fail(err);
   return true;
+}
+
+// Mirrors a static route into the kernel (add: replace; else delete).
+bool Daemon::kernel_route(const RoutePlan& r, bool add, std::string* err) {
+  const std::string prefix = dp::format_ipv4(r.prefix) + "/" + std::to_string(r.prefix_len);
+  std::vector<std::string> args{"route", add ? "replace" : "del"};
+  if (r.kind == RouteKind::kDrop) {
+    args.insert(args.end(), {"blackhole", prefix});
+  } else {
+    const Iface* f = iface(r.interface);
+    if (!f) return true;
+    args.push_back(prefix);
+    if (r.kind == RouteKind::kPort && r.gateway) args.insert(args.end(), {"via", dp::format_ipv4(r.gateway)});
+    args.insert(args.end(), {"dev", f->tap});
+  }
+  return run_ip(args, err);
 }
 
 bool Daemon::setup_routes() {
   std::string err;
-  routes_ = dp::RouteTable::create("keyway_fib", static_cast<uint32_t>(plan_.routes.size() + 64), &err);
+  sa_control_ = dp::SaControl::create(static_cast<unsigned>(worker_lcores_.size()), dp::RingSizes{}, &err);
+  if (!sa_control_) return fail(err);
   neighbors_ = dp::NeighborTable::create("keyway_neigh", 4096, &err);
-  if (!routes_ || !neighbors_) return fail(err);
-  for (const RoutePlan& r : plan_.routes) {
+  if (!neighbors_) return fail(err);
+  auto table = build_fib(plan_.routes, &err);
+  if (!table) return fail(err);
+  routes_ = sa_control_->adopt_routes(std::move(table));
+  static_routes_ = config_->routes;
+  return true;
+}
+
+// A FIB holding `routes` (those whose interface the data plane serves).
+std::unique_ptr<dp::RouteTable> Daemon::build_fib(const std::vector<RoutePlan>& routes, std::string* err) {
+  auto fib = dp::RouteTable::create("keyway_fib" + std::to_string(fib_generation_++),
+                                    static_cast<uint32_t>(routes.size() + 64), err);
+  if (!fib) return nullptr;
+  for (const RoutePlan& r : routes) {
     dp::NextHop nh;
     const Iface* f = iface(r.interface);
     switch (r.kind) {
@@ -388,24 +429,33 @@ bool Daemon::setup_routes() {
         nh.port = f->tap_port;
         break;
     }
-    if (!routes_->add(r.prefix, r.prefix_len, nh, &err)) return fail(err);
+    if (!fib->add(r.prefix, r.prefix_len, nh, err)) return nullptr;
   }
-  return true;
+  return fib;
 }
 
 bool Daemon::start_workers() {
   std::string err;
-  sa_control_ = dp::SaControl::create(static_cast<unsigned>(worker_lcores_.size()), dp::RingSizes{}, &err);
-  if (!sa_control_) return fail(err);
   for (size_t w = 0; w < worker_lcores_.size(); ++w) {
     dp::WorkerConfig wc;
     wc.id = static_cast<uint16_t>(w);
+    wc.workers = static_cast<uint16_t>(worker_lcores_.size());
+    // A worker polls queue w of every port that has one.
+    std::string polls;
     for (const Iface& f : ifaces_) {
-      if (f.physical) wc.rx.push_back({f.port, static_cast<uint16_t>(w)});
-      wc.rx.push_back({f.tap_port, static_cast<uint16_t>(w)});
+      for (uint16_t port : {f.port, f.tap_port}) {
+        if (port == f.port && !f.physical) continue;
+        if (w >= rx_queues_[port]) continue;
+        wc.rx.push_back({port, static_cast<uint16_t>(w)});
+        if (port == f.port) polls += " " + f.name;
+      }
     }
+    if (worker_lcores_.size() > 1)
+      log("worker " + std::to_string(w) + " on lcore " + std::to_string(worker_lcores_[w]) +
+          ": rx queue " + std::to_string(w) + " of" + (polls.empty() ? " no Ethernet port" : polls) +
+          " and of the TAPs that have one");
     wc.max_tunnels = static_cast<uint32_t>(std::max<size_t>(plan_.tunnels.size(), 1));
-    wc.router = dp::RouterTables{routes_.get(), neighbors_.get(), &ports_};
+    wc.router = dp::RouterTables{routes_, neighbors_.get(), &ports_};
     wc.tx_queue = static_cast<uint16_t>(w);
     wc.idle_sleep_us = opt_.idle_sleep_us;
     wc.tunnel_mtu = kTunnelMtu;
@@ -485,13 +535,9 @@ int Daemon::start() {
     log("error: no worker lcore: give EAL at least two (e.g. -l 0,1); the main lcore runs the control thread");
     return 2;
   }
-  if (worker_lcores_.size() > 1) {
-    // Each worker would need its own outbound SA (its own sequence
-    // numbers); one SA shared by two workers would repeat GCM nonces.
-    log("error: keyway run drives one worker lcore for now; got " +
-        std::to_string(worker_lcores_.size()) + " (use -l MAIN,WORKER)");
-    return 2;
-  }
+  if (worker_lcores_.size() > 1)
+    log(std::to_string(worker_lcores_.size()) + " worker lcores; each tunnel's SAs are processed by one "
+        "of them, the others hand it its packets");
   for (const TunnelPlan& t : plan_.tunnels)
     tunnels_.push_back(TunnelRt{t, !t.manual_sas.empty(), {}, 0});
   if (!setup_pool()) return 2;
@@ -508,7 +554,7 @@ int Daemon::start() {
   }
   // Resolve the next hops we already know we need.
   for (const TunnelRt& t : tunnels_) {
-    const dp::NextHop& nh = routes_->lookup(t.plan.destination);
+    const dp::NextHop& nh = sa_control_->current_routes()->lookup(t.plan.destination);
     if (t.plan.destination && nh.kind == dp::NextHop::Kind::kPort)
       probe(nh.port, nh.gateway ? nh.gateway : t.plan.destination);
   }
@@ -836,6 +882,9 @@ CtlResponse Daemon::handle(const std::string& request) {
     if (ikev2_) ikev2_->set_debug(w[0] == "debug");
     return {true, std::string("IKEv2 debugging is ") + (w[0] == "debug" ? "on" : "off") + "\n"};
   }
+  if ((w.size() >= 4 && w[0] == "ip" && w[1] == "route") ||
+      (w.size() >= 5 && w[0] == "no" && w[1] == "ip" && w[2] == "route"))
+    return route_command(w);
   if (is({"clear", "crypto", "sa"})) {
     clear_sas();
     return {true, json ? "{}\n" : ""};
@@ -843,7 +892,87 @@ CtlResponse Daemon::handle(const std::string& request) {
   return {false, "unknown command '" + request +
                      "'; known: show counters, show crypto ipsec sa, show crypto ikev2 sa [detailed], "
                      "show crypto ikev2 profile, show ip route, show arp, clear crypto sa, "
-                     "clear crypto ikev2 sa, [no] debug crypto ikev2, undebug all (each 'show' takes --json where noted in `keyway ctl --help`)\n"};
+                     "clear crypto ikev2 sa, [no] ip route PREFIX MASK [NEXTHOP|INTERFACE], [no] debug crypto ikev2, undebug all (each 'show' takes --json where noted in `keyway ctl --help`)\n"};
+}
+
+// `ip route PREFIX MASK {NEXTHOP|INTERFACE}` and `no ip route PREFIX MASK
+// [NEXTHOP|INTERFACE]` at run time: the static routes change, the whole
+// table is resolved again as at start (routes.cpp), a new FIB is built and
+// published to every worker (RCU: the old one is freed when every worker
+// has handed it back), and the kernel's copy of the static routes follows.
+CtlResponse Daemon::route_command(const std::vector<std::string>& w) {
+  const bool no = w[0] == "no";
+  const size_t at = no ? 3 : 2;
+  const std::string usage = "usage: [no] ip route PREFIX MASK {NEXTHOP|INTERFACE}\n";
+  if (w.size() < at + 2 || w.size() > at + 3 || (!no && w.size() != at + 3)) return {false, usage};
+  const auto prefix = dp::parse_ipv4(w[at]);
+  const auto mask = dp::parse_ipv4(w[at + 1]);
+  if (!prefix || !mask) return {false, "bad prefix or mask\n" + usage};
+  const int len = config::prefix_length(*mask);
+  if (len < 32 && (*mask << len) != 0) return {false, "mask " + w[at + 1] + " is not contiguous\n"};
+  config::Route r;
+  r.prefix = *prefix & *mask;
+  r.mask = *mask;
+  if (w.size() == at + 3) {
+    if (auto nh = dp::parse_ipv4(w[at + 2])) {
+      r.next_hop = *nh;
+    } else {
+      std::string expected;
+      auto name = config::parse_interface_name(w[at + 2], "", expected);
+      if (!name) return {false, "'" + w[at + 2] + "' is neither an address nor an interface; expected " + expected + "\n"};
+      r.interface = config::NameRef{name->canonical, {}};
+    }
+  }
+  auto same_target = [&](const config::Route& x) {
+    return x.next_hop == r.next_hop &&
+           (x.interface ? std::optional<std::string>(x.interface->name) : std::nullopt) ==
+               (r.interface ? std::optional<std::string>(r.interface->name) : std::nullopt);
+  };
+  std::vector<config::Route> next = static_routes_;
+  const size_t before = next.size();
+  std::erase_if(next, [&](const config::Route& x) {
+    return x.prefix == r.prefix && x.mask == r.mask && (!(no && w.size() == at + 2) ? same_target(x) : true);
+  });
+  if (no && next.size() == before) return {false, "no such static route\n"};
+  if (!no) next.push_back(r);
+
+  config::Config c = *config_;
+  c.routes = next;
+  config::Diagnostics diags("ctl");
+  std::vector<RoutePlan> routes = plan_routes(c, plan_, diags);
+  if (!no) {
+    for (const config::Diagnostic& d : diags.all())
+      if (d.at.line == 0) return {false, "route not installed: " + diags.format(d) + "\n"};
+  }
+  std::string err;
+  auto fib = build_fib(routes, &err);
+  if (!fib) return {false, "cannot build the routing table: " + err + "\n"};
+  sa_control_->publish_routes(std::move(fib));
+  // The kernel's copy: statics that went away or changed first, then the new ones.
+  auto key = [](const RoutePlan& x) { return std::pair(x.prefix, x.prefix_len); };
+  std::map<std::pair<uint32_t, uint8_t>, const RoutePlan*> now;
+  for (const RoutePlan& x : routes)
+    if (x.source == RoutePlan::Source::kStatic) now[key(x)] = &x;
+  for (const RoutePlan& x : plan_.routes) {
+    if (x.source != RoutePlan::Source::kStatic) continue;
+    auto it = now.find(key(x));
+    const bool same = it != now.end() && it->second->kind == x.kind &&
+                      it->second->interface == x.interface && it->second->gateway == x.gateway;
+    if (same) {
+      now.erase(it);
+    } else if (it == now.end() && !kernel_route(x, false, &err)) {
+      log("warning: " + err);
+    }
+  }
+  for (const auto& [k, x] : now)
+    if (!kernel_route(*x, true, &err)) log("warning: " + err);
+  plan_.routes = std::move(routes);
+  static_routes_ = std::move(next);
+  wait_applied();
+  log(std::string(no ? "no " : "") + "ip route " + w[at] + " " + w[at + 1] +
+      (w.size() == at + 3 ? " " + w[at + 2] : "") + ": " + std::to_string(plan_.routes.size()) +
+      " routes in the new table");
+  return {true, ""};
 }
 
 void Daemon::print_final_counters() { std::fputs(counters_text().c_str(), stdout); }

@@ -23,6 +23,7 @@
 namespace keyway::dp {
 
 class Sa;
+class RouteTable;
 
 // A tunnel (an IOS `interface TunnelN`) as the data plane knows it: a dense
 // index chosen by the control plane, below the worker's tunnel capacity.
@@ -40,9 +41,17 @@ enum class CtrlOp : uint8_t {
   // traffic and asks for an SA). A delete whose SA is no longer there (it
   // was already replaced) is counted as stale and otherwise ignored.
   kSaDelete,
-  // Reserved for the routing table snapshot (a later issue): the message
-  // will carry an immutable table in `object`, retired like an SA.
+  // `routes` becomes the worker's routing table from the next burst on;
+  // the table it replaces comes back on the return ring (kRouteReplaced),
+  // RCU style: the control thread frees a table once every worker has
+  // handed it back, so no worker can still be reading it.
   kRouteUpdate,
+  // Multi-worker: inbound SPI `spi` of `tunnel` is installed on worker
+  // `owner` (another worker); ESP for it received here is handed to that
+  // worker. No object travels with it.
+  kSpiOwner,
+  // Forget a kSpiOwner entry (the SA was deleted on its owner).
+  kSpiForget,
 };
 
 // 32 bytes; the ring element size must be a multiple of 4.
@@ -52,8 +61,12 @@ struct CtrlMsg {
   uint16_t reserved = 0;
   TunnelId tunnel = kNoTunnel;
   uint32_t spi = 0;
-  uint32_t reserved2 = 0;
-  Sa* sa = nullptr;
+  uint16_t owner = 0;  // kSpiOwner: the worker that has the SA
+  uint16_t reserved2 = 0;
+  union {
+    Sa* sa = nullptr;      // kSaInstall, kSaDelete
+    RouteTable* routes;    // kRouteUpdate
+  };
   // rte_rdtsc() when the control thread submitted the message; the worker
   // measures install latency (submit -> first packet with the SA) from it.
   uint64_t tsc = 0;
@@ -67,6 +80,7 @@ enum class RetireReason : uint8_t {
   kTableFull,        // install refused: the worker's SPI table is full
   kBadTunnel,        // install refused: tunnel id beyond the worker's capacity
   kShutdown,         // still installed when the worker was torn down
+  kRouteReplaced,    // a routing table a kRouteUpdate replaced (RetiredSa::routes)
 };
 
 inline constexpr std::string_view retire_reason_name(RetireReason r) {
@@ -77,13 +91,17 @@ inline constexpr std::string_view retire_reason_name(RetireReason r) {
     case RetireReason::kTableFull: return "table_full";
     case RetireReason::kBadTunnel: return "bad_tunnel";
     case RetireReason::kShutdown: return "shutdown";
+    case RetireReason::kRouteReplaced: return "route_replaced";
   }
   return "?";
 }
 
 // 16 bytes.
 struct RetiredSa {
-  Sa* sa = nullptr;
+  union {
+    Sa* sa = nullptr;
+    RouteTable* routes;  // kRouteReplaced
+  };
   RetireReason reason = RetireReason::kDeleted;
   uint8_t reserved[7] = {};
 };

@@ -33,6 +33,11 @@ enum class WorkerCounter : uint8_t {
   kToKernel,        // packets handed to the kernel (counted in tx too)
   kFromKernel,      // packets the kernel sent (counted in rx too)
   kTooBig,          // too big for the tunnel: handed to the kernel (ICMP frag needed, or fragments)
+  // Multi-worker: packets for an SA another worker owns go to it.
+  kHandoff,         // packets handed to the owner worker's hand-off ring
+  kHandoffFull,     // drop: the owner's hand-off ring was full
+  kHandoffRx,       // packets taken from this worker's own hand-off ring
+  kRouteUpdates,    // routing tables swapped in (kRouteUpdate)
   // Control messages and events.
   kMsgs,            // control messages applied
   kMsgStale,        // deletes for an SA that was no longer there
@@ -51,6 +56,7 @@ inline constexpr std::array<std::string_view, kNumWorkerCounters> kWorkerCounter
     "rx",          "tx",         "tx_full",    "no_sa",     "unknown_tunnel",
     "no_route",    "neigh_miss", "ttl_exceeded", "bad_frame", "not_for_us",
     "inner_wrong_tunnel", "inner_not_inside", "no_port", "to_kernel", "from_kernel", "too_big",
+    "handoff",     "handoff_full", "handoff_rx", "route_updates",
     "msgs",        "msg_stale",  "msg_bad",    "sa_rejected", "sa_retired",
     "events",      "event_ring_full", "iterations",
 };
@@ -87,7 +93,8 @@ struct WorkerCounters {
                             WorkerCounter::kNoRoute, WorkerCounter::kNeighMiss,
                             WorkerCounter::kBadFrame,
                             WorkerCounter::kNotForUs, WorkerCounter::kInnerWrongTunnel,
-                            WorkerCounter::kInnerNotInside, WorkerCounter::kNoPort})
+                            WorkerCounter::kInnerNotInside, WorkerCounter::kNoPort,
+                            WorkerCounter::kHandoffFull})
       n += (*this)[c];
     return n;
   }

@@ -14,28 +14,42 @@ InboundIndex::InboundIndex(uint32_t max_entries) : max_(max_entries) {
   shift_ = 32 - bits;
 }
 
-InboundEntry* InboundIndex::insert(Sa* sa, uint32_t spi) {
-  if (size_ >= max_ || !sa) return nullptr;
+InboundEntry* InboundIndex::place(uint32_t spi) {
+  if (size_ >= max_) return nullptr;
   uint32_t i = home(spi);
-  while (slots_[i].sa) {
+  while (slots_[i].used) {
     if (slots_[i].spi == spi) return nullptr;
     i = (i + 1) & mask_;
   }
   slots_[i] = InboundEntry{};
-  slots_[i].sa = sa;
+  slots_[i].used = true;
   slots_[i].spi = spi;
   ++size_;
   return &slots_[i];
 }
 
+InboundEntry* InboundIndex::insert(Sa* sa, uint32_t spi) {
+  if (!sa) return nullptr;
+  InboundEntry* e = place(spi);
+  if (e) e->sa = sa;
+  return e;
+}
+
+InboundEntry* InboundIndex::insert_foreign(uint32_t spi, uint16_t owner) {
+  if (owner == kSelf) return nullptr;
+  InboundEntry* e = place(spi);
+  if (e) e->owner = owner;
+  return e;
+}
+
 bool InboundIndex::erase(uint32_t spi) {
   uint32_t i = home(spi);
-  while (slots_[i].sa && slots_[i].spi != spi) i = (i + 1) & mask_;
-  if (!slots_[i].sa) return false;
+  while (slots_[i].used && slots_[i].spi != spi) i = (i + 1) & mask_;
+  if (!slots_[i].used) return false;
   // Backward-shift deletion: move later members of the probe chain into
   // the hole when their home slot allows it, so no tombstones accumulate.
   uint32_t hole = i;
-  for (uint32_t j = (i + 1) & mask_; slots_[j].sa; j = (j + 1) & mask_) {
+  for (uint32_t j = (i + 1) & mask_; slots_[j].used; j = (j + 1) & mask_) {
     uint32_t h = home(slots_[j].spi);
     // j may move to hole unless its home lies cyclically in (hole, j].
     bool stays = hole <= j ? (h > hole && h <= j) : (h > hole || h <= j);

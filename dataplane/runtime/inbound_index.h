@@ -16,8 +16,14 @@
 
 namespace keyway::dp {
 
+inline constexpr uint16_t kSelf = UINT16_MAX;
+
 struct InboundEntry {
-  Sa* sa = nullptr;  // null: the slot is free
+  Sa* sa = nullptr;  // null for a foreign entry
+  bool used = false;
+  // kSelf: this worker has the SA. Otherwise the worker that has it
+  // (multi-worker); ESP for the SPI is handed to that worker.
+  uint16_t owner = kSelf;
   uint32_t spi = 0;
   TunnelId tunnel = kNoTunnel;
   uint32_t reported = 0;           // SaFlag bits already raised as events
@@ -35,26 +41,31 @@ class InboundIndex {
   InboundEntry* find(uint32_t spi) {
     for (uint32_t i = home(spi);; i = (i + 1) & mask_) {
       InboundEntry& e = slots_[i];
-      if (!e.sa) return nullptr;
+      if (!e.used) return nullptr;
       if (e.spi == spi) return &e;
     }
   }
   // The new entry (its sa and spi set, the rest default), or null when the
   // SPI is present or the index holds max_entries already.
   InboundEntry* insert(Sa* sa, uint32_t spi);
+  // An entry for an SPI whose SA another worker (`owner`) has; same
+  // failure cases as insert().
+  InboundEntry* insert_foreign(uint32_t spi, uint16_t owner);
   bool erase(uint32_t spi);
 
   uint32_t size() const { return size_; }
   uint32_t max_entries() const { return max_; }
 
-  // Calls f(InboundEntry&) for every entry, in slot order.
+  // Calls f(InboundEntry&) for every entry (foreign ones included), in
+  // slot order.
   template <class F>
   void for_each(F&& f) {
     for (InboundEntry& e : slots_)
-      if (e.sa) f(e);
+      if (e.used) f(e);
   }
 
  private:
+  InboundEntry* place(uint32_t spi);
   uint32_t home(uint32_t spi) const { return (spi * 0x9E3779B1u) >> shift_ & mask_; }
   std::vector<InboundEntry> slots_;
   uint32_t mask_ = 0;

@@ -294,7 +294,7 @@ void WorkerCtx::route_ip(rte_mbuf** pkts, uint16_t n, bool from_kernel, uint16_t
   uint32_t dst[kMaxBurst] = {};  // initialised: GCC cannot see the fill loop covers [0, n)
   uint16_t hop[kMaxBurst];
   for (uint16_t i = 0; i < n; ++i) dst[i] = dst_of(pkts[i]);
-  cfg_.router.routes->lookup(dst, n, hop);
+  routes_->lookup(dst, n, hop);
 
   rte_mbuf* esp[kMaxBurst];
   uint32_t spi[kMaxBurst];
@@ -313,7 +313,7 @@ void WorkerCtx::route_ip(rte_mbuf** pkts, uint16_t n, bool from_kernel, uint16_t
 
   for (uint16_t i = 0; i < n; ++i) {
     rte_mbuf* m = pkts[i];
-    const NextHop& nh = cfg_.router.routes->next_hop(hop[i]);
+    const NextHop& nh = routes_->next_hop(hop[i]);
     switch (nh.kind) {
       case NextHop::Kind::kLocal:
         if (!from_kernel && is_esp(m, &spi[n_esp])) {
@@ -365,9 +365,9 @@ void WorkerCtx::route_encrypted(rte_mbuf** pkts, uint16_t n, uint64_t now) {
   uint32_t dst[kMaxBurst] = {};  // initialised: GCC cannot see the fill loop covers [0, n)
   uint16_t hop[kMaxBurst];
   for (uint16_t i = 0; i < n; ++i) dst[i] = dst_of(pkts[i]);
-  cfg_.router.routes->lookup(dst, n, hop);
+  routes_->lookup(dst, n, hop);
   for (uint16_t i = 0; i < n; ++i) {
-    const NextHop& nh = cfg_.router.routes->next_hop(hop[i]);
+    const NextHop& nh = routes_->next_hop(hop[i]);
     if (nh.kind != NextHop::Kind::kPort) {
       drop(WorkerCounter::kNoRoute, pkts[i]);  // a peer reached through a tunnel or not at all
       continue;
@@ -398,16 +398,16 @@ void WorkerCtx::route_decrypted(rte_mbuf** pkts, uint16_t n, uint64_t now) {
     addr[kMaxBurst + n_v4] = src_of(m);
     v4[n_v4++] = m;
   }
-  cfg_.router.routes->lookup(addr, n_v4, hop);
-  cfg_.router.routes->lookup(addr + kMaxBurst, n_v4, hop + kMaxBurst);
+  routes_->lookup(addr, n_v4, hop);
+  routes_->lookup(addr + kMaxBurst, n_v4, hop + kMaxBurst);
   for (uint16_t i = 0; i < n_v4; ++i) {
     rte_mbuf* m = v4[i];
-    const NextHop& back = cfg_.router.routes->next_hop(hop[kMaxBurst + i]);
+    const NextHop& back = routes_->next_hop(hop[kMaxBurst + i]);
     if (back.kind != NextHop::Kind::kTunnel || back.tunnel != m->hash.usr) {
       drop(WorkerCounter::kInnerWrongTunnel, m);
       continue;
     }
-    const NextHop& nh = cfg_.router.routes->next_hop(hop[i]);
+    const NextHop& nh = routes_->next_hop(hop[i]);
     if (nh.kind == NextHop::Kind::kLocal) {
       to_kernel(nh.port, m);
     } else if (nh.kind == NextHop::Kind::kPort) {

@@ -3,6 +3,7 @@
 #include <rte_cycles.h>
 #include <rte_errno.h>
 #include <rte_lcore.h>
+#include <rte_mbuf.h>
 #include <rte_ring.h>
 #include <rte_ring_elem.h>
 
@@ -11,6 +12,7 @@
 #include <cstdio>
 
 #include "dataplane/esp/sa.h"
+#include "dataplane/runtime/route_table.h"
 
 namespace keyway::dp {
 namespace {
@@ -38,7 +40,7 @@ std::unique_ptr<SaControl> SaControl::create(unsigned workers, const RingSizes& 
     *error = "worker count must be 1.." + std::to_string(RTE_MAX_LCORE);
     return nullptr;
   }
-  if (!pow2(sizes.ctrl) || !pow2(sizes.ret) || !pow2(sizes.events)) {
+  if (!pow2(sizes.ctrl) || !pow2(sizes.ret) || !pow2(sizes.events) || !pow2(sizes.handoff)) {
     *error = "ring sizes must be powers of two";
     return nullptr;
   }
@@ -55,6 +57,12 @@ std::unique_ptr<SaControl> SaControl::create(unsigned workers, const RingSizes& 
     if (!pw.ctrl) return nullptr;
     pw.ret = make_ring("r", inst, w, sizeof(RetiredSa), sizes.ret, RING_F_SP_ENQ | RING_F_SC_DEQ, error);
     if (!pw.ret) return nullptr;
+    // Any worker may hand packets to any other: many producers, one consumer.
+    if (workers > 1) {
+      pw.handoff = make_ring("h", inst, w, sizeof(void*), sizes.handoff, RING_F_SC_DEQ, error);
+      if (!pw.handoff) return nullptr;
+      c->handoff_.push_back(pw.handoff);
+    }
   }
   c->events_ = make_ring("e", inst, 0, sizeof(Event), sizes.events, RING_F_SC_DEQ, error);
   if (!c->events_) return nullptr;
@@ -64,9 +72,16 @@ std::unique_ptr<SaControl> SaControl::create(unsigned workers, const RingSizes& 
 SaControl::~SaControl() {
   stats_.freed += owned_.size();
   owned_.clear();
+  tables_.clear();
   for (PerWorker& pw : workers_) {
     rte_ring_free(pw.ctrl);
     rte_ring_free(pw.ret);
+    if (pw.handoff) {
+      // Packets still handed off when the workers stopped.
+      void* m;
+      while (rte_ring_sc_dequeue(pw.handoff, &m) == 0) rte_pktmbuf_free(static_cast<rte_mbuf*>(m));
+      rte_ring_free(pw.handoff);
+    }
   }
   rte_ring_free(events_);
 }
@@ -76,6 +91,7 @@ WorkerRings SaControl::rings(unsigned worker) const {
   r.ctrl = workers_[worker].ctrl;
   r.ret = workers_[worker].ret;
   r.events = events_;
+  r.handoff = handoff_.empty() ? nullptr : handoff_.data();
   return r;
 }
 
@@ -159,6 +175,16 @@ bool SaControl::install_inbound(unsigned worker, std::unique_ptr<Sa> sa, TunnelI
   Sa* p = adopt(std::move(sa), worker, tunnel);
   workers_[worker].inbound[spi] = p;
   submit(worker, sa_msg(CtrlOp::kSaInstall, Direction::kInbound, tunnel, p));
+  for (unsigned w = 0; w < workers_.size(); ++w) {
+    if (w == worker) continue;
+    CtrlMsg m;
+    m.op = CtrlOp::kSpiOwner;
+    m.dir = Direction::kInbound;
+    m.tunnel = tunnel;
+    m.spi = spi;
+    m.owner = static_cast<uint16_t>(worker);
+    submit(w, m);
+  }
   return true;
 }
 
@@ -191,6 +217,15 @@ bool SaControl::delete_inbound(unsigned worker, uint32_t spi) {
   CtrlMsg m = sa_msg(CtrlOp::kSaDelete, Direction::kInbound, owned_.at(it->second).tunnel, it->second);
   workers_[worker].inbound.erase(it);
   submit(worker, m);
+  for (unsigned w = 0; w < workers_.size(); ++w) {
+    if (w == worker) continue;
+    CtrlMsg f;
+    f.op = CtrlOp::kSpiForget;
+    f.dir = Direction::kInbound;
+    f.tunnel = m.tunnel;
+    f.spi = spi;
+    submit(w, f);
+  }
   return true;
 }
 
@@ -218,6 +253,45 @@ const Sa* SaControl::outbound(unsigned worker, TunnelId tunnel) const {
   if (worker >= workers_.size()) return nullptr;
   auto it = workers_[worker].outbound.find(tunnel);
   return it == workers_[worker].outbound.end() ? nullptr : it->second;
+}
+
+// ---- routing tables ----
+
+RouteTable* SaControl::adopt_routes(std::unique_ptr<RouteTable> table) {
+  if (!table) return nullptr;
+  RouteTable* p = table.get();
+  tables_[p] = HeldTable{std::move(table), 0};
+  if (current_routes_) tables_.erase(current_routes_);  // never published to a worker
+  current_routes_ = p;
+  return p;
+}
+
+bool SaControl::publish_routes(std::unique_ptr<RouteTable> table) {
+  if (!table || !current_routes_) return false;
+  RouteTable* p = table.get();
+  tables_[current_routes_].pending = static_cast<unsigned>(workers_.size());
+  tables_[p] = HeldTable{std::move(table), 0};
+  current_routes_ = p;
+  for (unsigned w = 0; w < workers_.size(); ++w) {
+    CtrlMsg m;
+    m.op = CtrlOp::kRouteUpdate;
+    m.routes = p;
+    submit(w, m);
+  }
+  ++stats_.routes_published;
+  return true;
+}
+
+void SaControl::route_returned(RouteTable* table) {
+  auto it = tables_.find(table);
+  if (it == tables_.end() || it->second.pending == 0) {
+    ++stats_.unknown_returns;
+    return;
+  }
+  if (--it->second.pending == 0) {
+    tables_.erase(it);
+    ++stats_.routes_freed;
+  }
 }
 
 // ---- rings ----
@@ -281,7 +355,12 @@ size_t SaControl::take_returns(unsigned worker) {
   unsigned n;
   while ((n = rte_ring_sc_dequeue_burst_elem(workers_[worker].ret, batch, sizeof(RetiredSa), kBatch,
                                              nullptr)) > 0) {
-    for (unsigned i = 0; i < n; ++i) release(batch[i].sa, batch[i].reason);
+    for (unsigned i = 0; i < n; ++i) {
+      if (batch[i].reason == RetireReason::kRouteReplaced)
+        route_returned(batch[i].routes);
+      else
+        release(batch[i].sa, batch[i].reason);
+    }
     total += n;
   }
   return total;
@@ -308,6 +387,7 @@ void SaControl::reclaim(unsigned worker, WorkerCtx& ctx) {
   PerWorker& pw = workers_[worker];
   take_returns(worker);
   // Messages the worker never applied: their installs never reached it.
+  // (Routing tables stay owned here until the destructor.)
   CtrlMsg m;
   while (rte_ring_sc_dequeue_elem(pw.ctrl, &m, sizeof m) == 0)
     if (m.op == CtrlOp::kSaInstall && m.sa) release(m.sa, RetireReason::kShutdown);

@@ -9,6 +9,19 @@
 // until delete_inbound() (normally after a grace period, when packets
 // encrypted with it can no longer be in flight).
 //
+// Several workers: a tunnel's SAs are installed on its owner,
+// tunnel_owner(tunnel, workers()) (install_* take the worker explicitly;
+// owner() gives it), and every other worker gets a kSpiOwner message for
+// each inbound SPI so that it can hand that SA's ESP to the owner. Both
+// directions on one worker's FIFO ring keep make-before-break as it is
+// with one worker.
+//
+// Routing tables (router mode): adopt_routes() takes the first, which the
+// workers are created with; publish_routes() sends a new one to every
+// worker and frees the one it replaces once every worker has handed it
+// back on its return ring (read-copy-update: no worker can still be in a
+// lookup on it then).
+//
 // Threads: every method runs on the control thread only. No method blocks:
 // when a worker's ring is full, messages wait in a queue here, in order,
 // and poll() moves them on. An SA handed to install_*() is the worker's
@@ -33,6 +46,7 @@ struct RingSizes {
   uint32_t ctrl = 1024;    // per worker, CtrlMsg (32 bytes each); a power of two
   uint32_t ret = 1024;     // per worker, RetiredSa (16 bytes each); a power of two
   uint32_t events = 4096;  // shared, Event (40 bytes each); a power of two
+  uint32_t handoff = 4096; // per worker when there are several, rte_mbuf*; a power of two
 };
 
 class SaControl {
@@ -48,6 +62,8 @@ class SaControl {
   SaControl& operator=(const SaControl&) = delete;
 
   unsigned workers() const { return static_cast<unsigned>(workers_.size()); }
+  // The worker that owns `tunnel`'s SAs.
+  unsigned owner(TunnelId tunnel) const { return tunnel_owner(tunnel, workers()); }
   WorkerRings rings(unsigned worker) const;
 
   // Each returns false and frees the SA when the request cannot be sent:
@@ -64,6 +80,17 @@ class SaControl {
   // knows: deletes already sent count as gone).
   bool delete_inbound(unsigned worker, uint32_t spi);
   bool delete_outbound(unsigned worker, TunnelId tunnel);
+
+  // Takes the routing table the workers start with; returns it (for
+  // WorkerConfig::router.routes). It stays current until publish_routes().
+  RouteTable* adopt_routes(std::unique_ptr<RouteTable> table);
+  // Makes `table` the routing table of every worker (a kRouteUpdate each,
+  // after whatever is queued for it). False (and the table freed) without
+  // a current table or with a null one.
+  bool publish_routes(std::unique_ptr<RouteTable> table);
+  const RouteTable* current_routes() const { return current_routes_; }
+  // Tables replaced but not yet handed back by every worker.
+  size_t retired_routes_pending() const { return tables_.size() - (current_routes_ ? 1 : 0); }
 
   // Moves queued messages into the rings, frees retired SAs, enforces time
   // lifetimes (SaSpec::soft_seconds/hard_seconds, counted from install:
@@ -98,8 +125,10 @@ class SaControl {
     uint64_t refused = 0;   // install_*() returned false
     uint64_t rejected = 0;  // installs the worker refused
     uint64_t unknown_returns = 0;  // returned pointers this class never sent (a bug)
-    std::array<uint64_t, 6> retired{};  // by RetireReason
+    std::array<uint64_t, 7> retired{};  // by RetireReason
     uint64_t events = 0;
+    uint64_t routes_published = 0;
+    uint64_t routes_freed = 0;
   };
   const Stats& stats() const { return stats_; }
   // SAs owned and not yet freed: installed, in flight, or on the way back.
@@ -116,6 +145,7 @@ class SaControl {
   struct PerWorker {
     rte_ring* ctrl = nullptr;
     rte_ring* ret = nullptr;
+    rte_ring* handoff = nullptr;  // several workers only
     std::deque<CtrlMsg> queue;
     uint64_t sent = 0;
     std::unordered_map<uint32_t, Sa*> inbound;    // SPI -> SA
@@ -130,8 +160,17 @@ class SaControl {
   Sa* adopt(std::unique_ptr<Sa> sa, unsigned worker, TunnelId tunnel);
   void refuse(std::unique_ptr<Sa> sa);
 
+  void route_returned(RouteTable* table);
+
   std::vector<PerWorker> workers_;
+  std::vector<rte_ring*> handoff_;  // by worker, for WorkerRings::handoff
   rte_ring* events_ = nullptr;
+  struct HeldTable {
+    std::unique_ptr<RouteTable> table;
+    unsigned pending = 0;  // workers yet to hand it back (replaced tables)
+  };
+  std::unordered_map<const RouteTable*, HeldTable> tables_;
+  RouteTable* current_routes_ = nullptr;
   void check_time_lifetimes(std::vector<Event>* events);
 
   std::unordered_map<const Sa*, Owned> owned_;

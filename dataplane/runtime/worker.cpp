@@ -44,6 +44,10 @@ inline unsigned log2_bucket(uint64_t v) {
   return std::min(b, WorkerCtx::kHistBuckets - 1);
 }
 
+// hash.usr of a packet on a hand-off ring that is ESP for an inbound SA
+// (any other value: plaintext for that tunnel).
+constexpr uint32_t kHandoffInbound = kNoTunnel - 1;
+
 inline uint32_t sa_flags(const Sa& sa) {
   // The volume limits only: time limits are the control thread's to report.
   return sa.flags() & (kSaSoftExpired | kSaHardExpired);
@@ -62,6 +66,11 @@ WorkerCtx::WorkerCtx(const WorkerConfig& config, const WorkerRings& rings)
   if (config.router.routes) {
     tx_stage_.resize(kMaxPorts);
     tx_dirty_.reserve(kMaxPorts);
+    routes_ = config.router.routes;
+  }
+  if (config.workers > 1) {
+    handoff_stage_.resize(config.workers);
+    handoff_dirty_.reserve(config.workers);
   }
 }
 
@@ -85,6 +94,19 @@ std::unique_ptr<WorkerCtx> WorkerCtx::create(const WorkerConfig& config, const W
       config.max_inbound_sas == 0 || config.max_inbound_sas > (1u << 22)) {
     *error = "max_tunnels must be 1..2^20 and max_inbound_sas 1..2^22";
     return nullptr;
+  }
+  if (config.workers == 0 || config.id >= config.workers ||
+      (config.workers > 1 && !rings.handoff)) {
+    *error = "worker id must be below workers, and several workers need hand-off rings";
+    return nullptr;
+  }
+  if (config.workers > 1) {
+    for (unsigned w = 0; w < config.workers; ++w) {
+      if (!rings.handoff[w]) {
+        *error = "worker " + std::to_string(w) + " has no hand-off ring";
+        return nullptr;
+      }
+    }
   }
   const RouterTables& r = config.router;
   if ((r.routes || r.neighbors || r.ports) && !(r.routes && r.neighbors && r.ports)) {
@@ -127,6 +149,50 @@ unsigned WorkerCtx::drain_control() {
 }
 
 void WorkerCtx::apply(const CtrlMsg& m, uint64_t now) {
+  switch (m.op) {
+    case CtrlOp::kRouteUpdate: {
+      if (!m.routes || !routes_) {
+        counters_.add(WorkerCounter::kMsgBad);
+        return;
+      }
+      // Between bursts: nothing on this worker still points into the old
+      // table, which goes back to the control thread to be freed once
+      // every worker has let go of it.
+      RetiredSa r;
+      r.routes = const_cast<RouteTable*>(routes_);
+      r.reason = RetireReason::kRouteReplaced;
+      routes_ = m.routes;
+      [[maybe_unused]] const int rc = rte_ring_sp_enqueue_elem(rings_.ret, &r, sizeof r);
+      assert(rc == 0 && "drain_control() reserves a return slot per message");
+      counters_.add(WorkerCounter::kRouteUpdates);
+      return;
+    }
+    case CtrlOp::kSpiOwner: {
+      InboundEntry* e = m.owner < cfg_.workers && m.owner != cfg_.id
+                            ? index_.insert_foreign(m.spi, m.owner)
+                            : nullptr;
+      if (!e) {
+        counters_.add(WorkerCounter::kSaRejected);
+        return;
+      }
+      e->tunnel = m.tunnel;
+      ++foreign_spis_;
+      return;
+    }
+    case CtrlOp::kSpiForget: {
+      InboundEntry* e = index_.find(m.spi);
+      if (!e || e->owner == kSelf) {
+        counters_.add(WorkerCounter::kMsgStale);
+        return;
+      }
+      index_.erase(m.spi);
+      --foreign_spis_;
+      return;
+    }
+    case CtrlOp::kSaInstall:
+    case CtrlOp::kSaDelete:
+      break;
+  }
   Sa* sa = m.sa;
   if ((m.op != CtrlOp::kSaInstall && m.op != CtrlOp::kSaDelete) || !sa) {
     counters_.add(WorkerCounter::kMsgBad);
@@ -257,8 +323,8 @@ uint32_t WorkerCtx::run_once() {
   }
   last_iteration_ = now;
   drain_control();
+  uint32_t received = cfg_.workers > 1 ? drain_handoff(now) : 0;
   rte_mbuf* pkts[kMaxBurst];
-  uint32_t received = 0;
   for (const PortQueue& q : cfg_.rx) {
     const uint16_t n = rte_eth_rx_burst(q.port, q.queue, pkts, cfg_.rx_burst);
     if (n) process(q.port, pkts, n, now);
@@ -281,8 +347,9 @@ void WorkerCtx::process(uint16_t rx_port, rte_mbuf** pkts, uint16_t n, uint64_t 
 
 void WorkerCtx::process_burst(uint16_t rx_port, rte_mbuf** pkts, uint16_t n, uint64_t now) {
   counters_.add(WorkerCounter::kRx, n);
-  if (cfg_.router.routes) {
+  if (routes_) {
     router_burst(rx_port, pkts, n, now);
+    if (!handoff_dirty_.empty()) flush_handoff();
     return;
   }
   rte_mbuf* in[kMaxBurst];
@@ -297,9 +364,106 @@ void WorkerCtx::process_burst(uint16_t rx_port, rte_mbuf** pkts, uint16_t n, uin
   }
   if (n_in) inbound(in, spi, n_in);
   if (n_out) outbound(rx_port, out, n_out, now);
+  if (!handoff_dirty_.empty()) flush_handoff();
+}
+
+// ---- hand-off between workers ----
+
+void WorkerCtx::hand_off(uint16_t owner, rte_mbuf* m, uint32_t tag) {
+  HandoffStage& s = handoff_stage_[owner];
+  if (s.n == kMaxBurst) flush_handoff();
+  if (s.n == 0) handoff_dirty_.push_back(owner);
+  m->hash.usr = tag;
+  s.pkts[s.n++] = m;
+}
+
+void WorkerCtx::flush_handoff() {
+  for (uint16_t owner : handoff_dirty_) {
+    HandoffStage& s = handoff_stage_[owner];
+    if (!s.n) continue;
+    const unsigned done = rte_ring_mp_enqueue_burst(rings_.handoff[owner],
+                                                    reinterpret_cast<void* const*>(s.pkts), s.n, nullptr);
+    counters_.add(WorkerCounter::kHandoff, done);
+    if (done < s.n) {
+      counters_.add(WorkerCounter::kHandoffFull, s.n - done);
+      rte_pktmbuf_free_bulk(s.pkts + done, s.n - done);
+    }
+    s.n = 0;
+  }
+  handoff_dirty_.clear();
+}
+
+void WorkerCtx::handoff_outbound(TunnelId t, rte_mbuf** pkts, uint16_t n) {
+  const uint16_t owner = tunnel_owner(t, cfg_.workers);
+  for (uint16_t i = 0; i < n; ++i) hand_off(owner, pkts[i], t);
+}
+
+uint32_t WorkerCtx::drain_handoff(uint64_t now) {
+  rte_mbuf* pkts[kMaxBurst];
+  const unsigned n = rte_ring_sc_dequeue_burst(rings_.handoff[cfg_.id], reinterpret_cast<void**>(pkts),
+                                               cfg_.rx_burst, nullptr);
+  if (!n) return 0;
+  counters_.add(WorkerCounter::kHandoffRx, n);
+  rte_mbuf* in[kMaxBurst];
+  uint32_t spi[kMaxBurst];
+  uint16_t n_in = 0;
+  rte_mbuf* run[kMaxBurst];
+  uint16_t n_run = 0;
+  TunnelId run_tunnel = kNoTunnel;
+  // Packets that crossed once are never handed on again: this worker owns
+  // them (ownership is fixed per tunnel), or drops them.
+  auto flush_run = [&] {
+    if (!n_run) return;
+    const uint16_t good = encrypt(run_tunnel, run, n_run, now);
+    if (routes_)
+      route_encrypted(run, good, now);
+    else
+      transmit(cfg_.outside_tx, run, good);
+    n_run = 0;
+  };
+  for (unsigned i = 0; i < n; ++i) {
+    rte_mbuf* m = pkts[i];
+    if (m->hash.usr == kHandoffInbound) {
+      if (!is_inbound(m, &spi[n_in])) spi[n_in] = 0;  // classified before; cannot happen
+      in[n_in++] = m;
+      continue;
+    }
+    if (m->hash.usr != run_tunnel) flush_run();
+    run_tunnel = m->hash.usr;
+    run[n_run++] = m;
+  }
+  flush_run();
+  if (n_in) {
+    const uint16_t good = decrypt_owned(in, spi, n_in);
+    if (routes_)
+      route_decrypted(in, good, now);
+    else
+      transmit(cfg_.inside_tx, in, good);
+  }
+  if (routes_) flush_staged();
+  return n;
 }
 
 uint16_t WorkerCtx::decrypt(rte_mbuf** pkts, const uint32_t* spi, uint16_t n) {
+  if (foreign_spis_ == 0) return decrypt_owned(pkts, spi, n);
+  // Keep the packets of SAs this worker owns (and of unknown SPIs, which
+  // the engine counts); stage the others for their owners.
+  uint32_t kept_spi[kMaxBurst];
+  uint16_t kept = 0;
+  const InboundEntry* e = nullptr;
+  for (uint16_t i = 0; i < n; ++i) {
+    if (i == 0 || spi[i] != spi[i - 1]) e = index_.find(spi[i]);
+    if (e && e->owner != kSelf) {
+      hand_off(e->owner, pkts[i], kHandoffInbound);
+      continue;
+    }
+    kept_spi[kept] = spi[i];
+    pkts[kept++] = pkts[i];
+  }
+  return kept ? decrypt_owned(pkts, kept_spi, kept) : 0;
+}
+
+uint16_t WorkerCtx::decrypt_owned(rte_mbuf** pkts, const uint32_t* spi, uint16_t n) {
   // Tag every packet with its SA's tunnel before the engine reorders the
   // burst (good packets first); one index lookup per run of equal SPIs.
   TunnelId tunnel = kNoTunnel;
@@ -323,7 +487,7 @@ uint16_t WorkerCtx::decrypt(rte_mbuf** pkts, const uint32_t* spi, uint16_t n) {
   for (uint16_t i = 0; i < n; ++i) {
     if (i > 0 && spi[i] == spi[i - 1]) continue;
     InboundEntry* e = index_.find(spi[i]);
-    if (!e) continue;
+    if (!e || !e->sa) continue;
     check_lifetimes(*e->sa, e->tunnel, &e->reported);
     if (e->first_use_pending && e->sa->packets() > 0) {
       e->first_use_pending = false;
@@ -373,6 +537,10 @@ uint16_t WorkerCtx::encrypt(TunnelId id, rte_mbuf** pkts, uint16_t n, uint64_t n
   if (id >= tunnels_.size()) {
     counters_.add(WorkerCounter::kUnknownTunnel, n);
     rte_pktmbuf_free_bulk(pkts, n);
+    return 0;
+  }
+  if (cfg_.workers > 1 && tunnel_owner(id, cfg_.workers) != cfg_.id) {
+    handoff_outbound(id, pkts, n);
     return 0;
   }
   TunnelState& t = tunnels_[id];
@@ -442,11 +610,19 @@ void WorkerCtx::reset_stats() {
 
 std::vector<Sa*> WorkerCtx::take_all_sas() {
   std::vector<Sa*> all;
-  index_.for_each([&](InboundEntry& e) { all.push_back(e.sa); });
+  std::vector<uint32_t> foreign;
+  index_.for_each([&](InboundEntry& e) {
+    if (e.sa)
+      all.push_back(e.sa);
+    else
+      foreign.push_back(e.spi);
+  });
   for (Sa* sa : all) {
     spi_table_.erase(sa->spi());
     index_.erase(sa->spi());
   }
+  for (uint32_t spi : foreign) index_.erase(spi);
+  foreign_spis_ = 0;
   for (TunnelState& t : tunnels_) {
     if (t.sa) all.push_back(t.sa);
     t = TunnelState{};

@@ -28,6 +28,18 @@
 // atomics (esp().counters, max_gap_tsc()) are read after the lcore
 // stopped (rte_eal_wait_lcore gives the ordering).
 //
+// Several workers (`keyway run -l 0-N`): each SA has exactly one worker
+// that processes it, its owner, so every SA's hot runtime (outbound
+// sequence number, replay window, lifetime counters) keeps a single
+// writer. A tunnel's SAs, both directions, belong to worker
+// tunnel_owner(tunnel, workers). A worker that receives plaintext routed
+// into a tunnel it does not own, or ESP for an inbound SA another worker
+// owns (it learns which from kSpiOwner messages), hands the packets to the
+// owner's multi-producer/single-consumer hand-off ring, one bulk enqueue
+// per burst; each worker drains its own ring at the top of every
+// iteration. RSS keeps a flow on one queue, so for a tunnel with few
+// flows most packets never cross.
+//
 // Per packet the worker does not allocate, lock, or make a system call.
 #pragma once
 
@@ -62,6 +74,12 @@ using TunnelSelectFn = void (*)(void* user, uint16_t rx_port, rte_mbuf* const* p
 
 inline constexpr uint16_t kMaxMsgsPerIteration = 64;
 
+// The worker that owns tunnel `t`'s SAs among `workers` workers. The
+// control thread installs them there; workers hand packets there.
+inline uint16_t tunnel_owner(TunnelId t, unsigned workers) {
+  return static_cast<uint16_t>(workers > 1 ? t % workers : 0);
+}
+
 // Router mode's shared tables; all outlive the worker.
 struct RouterTables {
   const RouteTable* routes = nullptr;
@@ -70,7 +88,8 @@ struct RouterTables {
 };
 
 struct WorkerConfig {
-  uint16_t id = 0;                // carried in events
+  uint16_t id = 0;                // carried in events; with workers > 1 the index 0..workers-1
+  uint16_t workers = 1;           // workers sharing the SAs (see tunnel_owner); > 1 needs hand-off rings
   std::vector<PortQueue> rx;      // polled in this order every iteration
   PortQueue inside_tx;            // decrypted packets
   PortQueue outside_tx;           // ESP packets
@@ -111,6 +130,9 @@ struct WorkerRings {
   rte_ring* ctrl = nullptr;    // control -> worker CtrlMsg, SP/SC
   rte_ring* ret = nullptr;     // worker -> control RetiredSa, SP/SC
   rte_ring* events = nullptr;  // workers -> control Event, MP/SC
+  // Multi-worker only: every worker's hand-off ring (rte_mbuf*, MP/SC),
+  // indexed by worker id; this worker consumes handoff[id].
+  rte_ring* const* handoff = nullptr;
 };
 
 // How long one install took, in TSC cycles from the control thread's
@@ -139,6 +161,9 @@ class WorkerCtx {
   // One loop iteration: control messages, then one burst from every rx
   // queue. Returns the number of packets received.
   uint32_t run_once();
+  // Takes up to one burst from this worker's hand-off ring and processes
+  // it as the owner. Returns the number of packets taken.
+  uint32_t drain_handoff(uint64_t now);
   // Applies up to msgs_per_iteration control messages (fewer when the
   // return ring has less room, so a retired SA always has a slot).
   // Returns how many were applied.
@@ -178,7 +203,9 @@ class WorkerCtx {
 
   EspCtx& esp() { return *esp_; }
   uint64_t max_gap_tsc() const { return max_gap_; }
-  size_t inbound_sas() const { return index_.size(); }
+  size_t inbound_sas() const { return index_.size() - foreign_spis_; }
+  // The routing table in use (router mode; null otherwise).
+  const RouteTable* routes() const { return routes_; }
   Sa* outbound_sa(TunnelId t) const { return t < tunnels_.size() ? tunnels_[t].sa : nullptr; }
   // Zeroes every counter and statistic (not the installed SAs).
   void reset_stats();
@@ -206,7 +233,10 @@ class WorkerCtx {
   void process_burst(uint16_t rx_port, rte_mbuf** pkts, uint16_t n, uint64_t now);
   // Decrypts; the good packets end up first, each tagged with its tunnel
   // (mbuf hash.usr); returns how many. The rest are freed.
+  // With workers > 1, packets of SAs another worker owns are handed to it
+  // first (and are not among the n returned).
   uint16_t decrypt(rte_mbuf** pkts, const uint32_t* spi, uint16_t n);
+  uint16_t decrypt_owned(rte_mbuf** pkts, const uint32_t* spi, uint16_t n);
   void inbound(rte_mbuf** pkts, const uint32_t* spi, uint16_t n);
   void outbound(uint16_t rx_port, rte_mbuf** pkts, uint16_t n, uint64_t now);
   // Encrypts for tunnel `t`; the good packets end up first; returns how
@@ -214,6 +244,12 @@ class WorkerCtx {
   uint16_t encrypt(TunnelId t, rte_mbuf** pkts, uint16_t n, uint64_t now);
   void to_tunnel(TunnelId t, rte_mbuf** pkts, uint16_t n, uint64_t now);
   void transmit(PortQueue q, rte_mbuf** pkts, uint16_t n);
+  // Hand-off: staged per owner during a burst, one bulk enqueue each at
+  // the end (flush_handoff). hash.usr carries the tunnel (outbound) or
+  // kHandoffInbound.
+  void hand_off(uint16_t owner, rte_mbuf* m, uint32_t tag);
+  void flush_handoff();
+  void handoff_outbound(TunnelId t, rte_mbuf** pkts, uint16_t n);
 
   // Router mode (router.cpp).
   void router_burst(uint16_t rx_port, rte_mbuf** pkts, uint16_t n, uint64_t now);
@@ -229,6 +265,14 @@ class WorkerCtx {
 
   WorkerConfig cfg_;
   WorkerRings rings_;
+  const RouteTable* routes_ = nullptr;  // router mode: replaced by kRouteUpdate
+  uint32_t foreign_spis_ = 0;           // kSpiOwner entries in index_
+  struct HandoffStage {
+    uint16_t n = 0;
+    rte_mbuf* pkts[kMaxBurst];
+  };
+  std::vector<HandoffStage> handoff_stage_;  // by owner; sized at create (workers > 1)
+  std::vector<uint16_t> handoff_dirty_;
   std::unique_ptr<EspCtx> esp_;
   SpiTable spi_table_;
   InboundIndex index_;
