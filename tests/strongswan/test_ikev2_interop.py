@@ -150,7 +150,11 @@ CBC = ("esp-aes 256 esp-sha256-hmac", "aes256-sha256", "aes256cbc-sha256")
 class Keyway:
     """`keyway run` in a namespace of the swan Lab, with its control client.
     stop() sends SIGTERM (the daemon deletes its IKE SAs, tells the peer and
-    removes its TAPs); the test calls it on every exit path."""
+    removes its TAPs); the test calls it on every exit path. The IKEv1 test
+    (test_ikev1_interop.py) overrides DEBUG and the IKE SA listing."""
+
+    DEBUG = ["--debug-ikev2"]
+    SHOW_IKE = ("show", "crypto", "ikev2", "sa", "detailed")
 
     def __init__(self, lab, keyway, ns):
         self.lab, self.keyway, self.ns = lab, keyway, ns
@@ -166,8 +170,7 @@ class Keyway:
             f.write(config)
         self.starts += 1
         self.log_path = os.path.join(self.lab.tmp, "keyway-run%d.log" % self.starts)
-        args = [self.keyway, "run", "-c", self.cfg, "--ctl", self.sock, "--idle-sleep", "50",
-                "--debug-ikev2"]
+        args = [self.keyway, "run", "-c", self.cfg, "--ctl", self.sock, "--idle-sleep", "50"] + self.DEBUG
         if pki_store:
             args += ["--pki-store", pki_store]
         args += ["--", "-l", "0,1", "--no-huge", "-m", "512", "--no-pci",
@@ -235,14 +238,14 @@ class Keyway:
     def diagnostics(self):
         parts = ["--- keyway output (last 40 lines of %s)" % self.log_path, self.log_tail(40)]
         if self.running():
-            for args in (("show", "crypto", "ikev2", "sa", "detailed"), ("show", "crypto", "ipsec", "sa"),
+            for args in (self.SHOW_IKE, ("show", "crypto", "ipsec", "sa"),
                          ("show", "counters")):
                 r = self.ctl(*args, check=False)
                 parts += ["--- keyway ctl %s" % " ".join(args), (r.stdout + r.stderr).strip()[:4000]]
         return "\n".join(parts)
 
 
-def setup(lab, keyway):
+def setup(lab, keyway, keyway_class=None):
     for ns in ("ha", "kw", "sw"):
         lab.add_ns(ns)
     lab.veth("ha", "eth0", "kw", "lan")
@@ -252,7 +255,7 @@ def setup(lab, keyway):
     lab.addr("sw", "wan", SW_WAN + "/24")
     lab.addr("sw", "lo", SW_LAN + "/32")
     charon = lab.charon("sw", "sw", charon_options={"install_routes": False})
-    return Keyway(lab, keyway, "kw"), charon
+    return (keyway_class or Keyway)(lab, keyway, "kw"), charon
 
 
 def psk_conn():
