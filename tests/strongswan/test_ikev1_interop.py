@@ -1,0 +1,338 @@
+#!/usr/bin/python3
+"""keyway's IKEv1 against strongSwan's (`version = 1`): the topology and the
+keyway driver of test_ikev2_interop.py, with Main Mode and Quick Mode.
+
+  hostA 192.168.100.10 --- kw: keyway --- sw: charon (kernel-libipsec)
+                 Ethernet0/1 .100.1     Ethernet0/0 192.168.0.1   192.168.0.2, 192.168.200.1 on lo
+
+strongSwan with kernel-libipsec always UDP-encapsulates ESP, so it fakes a
+NAT (RFC 3947 NAT-D): keyway must move to UDP 4500 and install ESP-in-UDP
+SAs. Cases:
+  1. PSK, keyway initiates (a ping from hostA triggers Main Mode).
+  2. PSK, strongSwan initiates.
+  3. certificates from two CAs: keyway has TP1 (CA1) and TP2 (CA2, enrolled
+     last, so listed first); strongSwan has a CA2 certificate and trusts CA1
+     only. keyway must answer strongSwan's CERT_REQ for CA1 with its TP1
+     certificate, and validate strongSwan's certificate with TP2 (its
+     profile has no `ca trust-point`: every trust-point is trusted).
+     keyway initiates (strongSwan's CERT_REQ arrives in MM4).
+  4. the same, strongSwan initiates (its CERT_REQ arrives in MM5, not MM3
+     as IOS sends it; ../shared notes, "What strongSwan puts on the wire").
+  5. strongSwan rekeys the IPsec SA (a new Quick Mode) during a 50/s ping
+     train and a checked 4 MiB TCP transfer: no ping is lost, the transfer
+     arrives intact, keyway ends with one pair on the new SPIs.
+For 1-4: keyway's `show crypto isakmp sa --json` has one ISAKMP SA in
+QM_IDLE with NAT detected, and one IPsec SA pair, UDP-encapsulated, whose
+SPIs are strongSwan's crosswise; `show crypto ipsec sa --json` agrees;
+pings both ways work and both sides count them; the WAN capture holds IKE
+on UDP 500/4500 and ESP only in UDP 4500 with the negotiated SPIs.
+
+Runs as root; fails (never skips) when not root or a tool is missing.
+usage: /usr/bin/python3 test_ikev1_interop.py PATH/TO/keyway [--keep]
+"""
+
+import json
+import os
+import re
+import sys
+import threading
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import swan  # noqa: E402
+import test_ikev2_interop as v2t  # noqa: E402  (Keyway, setup, ping, wan_summary, ...)
+from swan_pcap import Failures, print_diagnostics, test_args  # noqa: E402
+from labnet import wait_for  # noqa: E402
+
+KW_WAN, SW_WAN, KW_LAN, SW_LAN = v2t.KW_WAN, v2t.SW_WAN, v2t.KW_LAN, v2t.SW_LAN
+PINGS = v2t.PINGS
+PSK = "keyway-ikev1-interop"
+IKE_PROPOSAL = "aes256-sha256-modp2048"   # keyway: encr aes 256, hash sha256, group 14
+ESP_PROPOSAL = "aes256-sha256"            # keyway: esp-aes 256 esp-sha256-hmac, no PFS
+CONN, CHILD = "kw1", "net1"
+
+KEYWAY_COMMON = """crypto ipsec transform-set TS esp-aes 256 esp-sha256-hmac
+ mode tunnel
+crypto ipsec profile IPSEC
+ set transform-set TS
+ set isakmp-profile PROF
+interface Ethernet0/0
+ ip address {kw_wan} 255.255.255.0
+interface Ethernet0/1
+ ip address {kw_lan} 255.255.255.0
+interface Tunnel1
+ ip address 10.0.0.1 255.255.255.0
+ tunnel source Ethernet0/0
+ tunnel mode ipsec ipv4
+ tunnel destination {sw_wan}
+ tunnel protection ipsec profile IPSEC
+ip route 192.168.200.0 255.255.255.0 10.0.0.2
+dataplane port Ethernet0/0 net_af_packet0
+dataplane port Ethernet0/1 net_af_packet1
+"""
+
+KEYWAY_PSK = """hostname KW
+crypto isakmp policy 10
+ encr aes 256
+ hash sha256
+ authentication pre-share
+ group 14
+crypto keyring KR
+ pre-shared-key address {sw_wan} key {psk}
+crypto isakmp profile PROF
+ keyring KR
+ match identity address {sw_wan} 255.255.255.255
+""" + KEYWAY_COMMON
+
+KEYWAY_CERT = """hostname KW
+crypto pki trustpoint TP1
+ enrollment terminal
+ revocation-check none
+crypto pki trustpoint TP2
+ enrollment terminal
+ revocation-check none
+crypto isakmp policy 10
+ encr aes 256
+ hash sha256
+ authentication rsa-sig
+ group 14
+crypto isakmp profile PROF
+ match identity address {sw_wan} 255.255.255.255
+""" + KEYWAY_COMMON
+
+
+class Keyway(v2t.Keyway):
+    DEBUG = ["--debug-isakmp"]
+    SHOW_IKE = ("show", "crypto", "isakmp", "sa", "detail")
+
+    def isakmp(self):
+        return self.ctl_json("show", "crypto", "isakmp", "sa", "--json")
+
+    def ike_sas(self):
+        return self.isakmp()["isakmp_sas"]
+
+
+def psk_conn():
+    return swan.Conn(CONN, SW_WAN, KW_WAN, version=1, proposals=IKE_PROPOSAL, auth="psk",
+                     local_id=SW_WAN, remote_id=KW_WAN,
+                     children=[swan.Child(CHILD, "0.0.0.0/0", "0.0.0.0/0", ESP_PROPOSAL)])
+
+
+def cert_conn(cert, cacert):
+    return swan.Conn(CONN, SW_WAN, KW_WAN, version=1, proposals=IKE_PROPOSAL, auth="pubkey",
+                     local_id=SW_WAN, remote_id=KW_WAN, local_certs=(cert,), remote_cacerts=(cacert,),
+                     children=[swan.Child(CHILD, "0.0.0.0/0", "0.0.0.0/0", ESP_PROPOSAL)])
+
+
+def check_tunnel(fails, lab, kw, charon, tag, keyway_initiated, wan_path, trustpoint=None):
+    """Everything a case asserts once the tunnel is up."""
+    view = kw.isakmp()
+    sas = [s for s in view["isakmp_sas"] if s.get("state") == "QM_IDLE"]
+    if not fails.check(len(sas) == 1, "%s: keyway's ISAKMP SAs in QM_IDLE: %s" % (tag, json.dumps(view))):
+        return ""
+    k = sas[0]
+    fails.check(k.get("role") == ("initiator" if keyway_initiated else "responder"),
+                "%s: keyway's ISAKMP SA role %s, keyway initiated=%s" % (tag, k.get("role"), keyway_initiated))
+    fails.check(k.get("nat") is True and k.get("local", "").endswith(":4500")
+                and k.get("remote", "").endswith(":4500"),
+                "%s: keyway did not move to NAT-T (strongSwan fakes a NAT): %s" % (tag, json.dumps(k)))
+    if trustpoint:
+        fails.check(k.get("trustpoint") == trustpoint, "%s: keyway signed with trust-point %r, expected %r"
+                    % (tag, k.get("trustpoint"), trustpoint))
+    pairs = [p for p in view["ipsec_sas"] if p.get("tunnel") == 1]
+    if not fails.check(len(pairs) == 1, "%s: keyway's IPsec SA pairs for Tunnel1: %s" % (tag, pairs)):
+        return ""
+    kw_in, kw_out = int(pairs[0]["spi_in"]), int(pairs[0]["spi_out"])
+    fails.check(pairs[0].get("udp_encap") is True, "%s: keyway's pair is not UDP-encapsulated" % tag)
+
+    sw = charon.list_sas()
+    if not fails.check(len(sw) == 1 and sw[0].state == "ESTABLISHED" and sw[0].version == 1,
+                       "%s: strongSwan's IKE SAs: %s" % (tag, [(s.name, s.state, s.version) for s in sw])):
+        return ""
+    s = sw[0]
+    fails.check(s.initiator == (not keyway_initiated),
+                "%s: strongSwan initiator=%s, keyway initiated=%s" % (tag, s.initiator, keyway_initiated))
+    children = [c for c in s.children if c.state == "INSTALLED"]
+    if not fails.check(len(children) == 1, "%s: strongSwan's CHILD_SAs: %s"
+                       % (tag, [(c.name, c.state) for c in s.children])):
+        return ""
+    c = children[0]
+    fails.check((c.spi_in, c.spi_out) == (kw_out, kw_in),
+                "%s: SPIs not crosswise: strongSwan in/out %#x/%#x, keyway in/out %#x/%#x"
+                % (tag, c.spi_in or 0, c.spi_out or 0, kw_in, kw_out))
+    fails.check((c.encr_alg, c.integ_alg) == ("AES_CBC", "HMAC_SHA2_256_128") and
+                pairs[0].get("transform") == "aes256cbc-sha256",
+                "%s: algorithms: strongSwan %s/%s, keyway %s" % (tag, c.encr_alg, c.integ_alg,
+                                                                pairs[0].get("transform")))
+    ins, outs, kin0, kout0 = kw.tunnel_sas()
+    fails.check(ins == [kw_in] and outs == [kw_out],
+                "%s: keyway `show crypto ipsec sa`: in %s out %s; its ISAKMP view in %#x out %#x"
+                % (tag, [hex(x) for x in ins], [hex(x) for x in outs], kw_in, kw_out))
+
+    got, out = v2t.ping(lab, "ha", SW_LAN)
+    fails.check(got >= PINGS - 1, "%s: ping hostA -> %s: %d of %d\n%s" % (tag, SW_LAN, got, PINGS, out))
+    got2, out2 = v2t.ping(lab, "sw", v2t.HOST_A, source=SW_LAN)
+    fails.check(got2 >= PINGS - 1, "%s: ping %s -> hostA: %d of %d\n%s" % (tag, SW_LAN, got2, PINGS, out2))
+    c2 = charon.child_sa(CHILD)
+    _, _, kin1, kout1 = kw.tunnel_sas()
+    fails.check(c2 is not None and (c2.packets_in or 0) - (c.packets_in or 0) >= got + got2,
+                "%s: strongSwan's CHILD_SA packets in %s -> %s; %d + %d pings answered"
+                % (tag, c.packets_in, c2.packets_in if c2 else None, got, got2))
+    fails.check(kin1 - kin0 >= got + got2 and kout1 - kout0 >= got + got2,
+                "%s: keyway's Tunnel1 packets in %d -> %d, out %d -> %d" % (tag, kin0, kin1, kout0, kout1))
+
+    for cap in list(lab.captures):
+        if cap.path == wan_path:
+            cap.stop()
+    w = v2t.wan_summary(wan_path)
+    fails.check(not w["other"], "%s: WAN: unexpected frames: %s" % (tag, w["other"][:5]))
+    fails.check(not w["esp"], "%s: WAN: plain ESP: %s" % (tag, v2t.fmt_spis(w["esp"])))
+    fails.check(set(w["esp_udp"]) == {kw_in, kw_out}, "%s: WAN: ESP-in-UDP SPIs %s, negotiated in %#x out %#x"
+                % (tag, v2t.fmt_spis(w["esp_udp"]), kw_in, kw_out))
+    fails.check(w["ike500"] >= 4 and w["ike4500"] >= 2,
+                "%s: WAN: %d IKE datagrams on 500 and %d on 4500; Main Mode starts on 500 and moves to "
+                "4500 at MM5" % (tag, w["ike500"], w["ike4500"]))
+    return "ping %d/%d and back %d/%d; SPIs keyway in %#x out %#x; WAN: IKE 500 x%d, 4500 x%d, ESP-in-UDP %s" % (
+        got, PINGS, got2, PINGS, kw_in, kw_out, w["ike500"], w["ike4500"], v2t.fmt_spis(w["esp_udp"]))
+
+
+def keyway_initiates(fails, lab, kw, charon, tag, trustpoint=None):
+    wan = lab.capture("sw", "wan", tag + "-wan")
+    took, n = v2t.ping_until(lab, "ha", SW_LAN, v2t.TRIGGER_TIMEOUT)
+    fails.check(took is not None, "%s: no reply hostA -> %s within %d s (%d pings)"
+                % (tag, SW_LAN, v2t.TRIGGER_TIMEOUT, n))
+    detail = check_tunnel(fails, lab, kw, charon, tag, True, wan.path, trustpoint)
+    return wan.path, "first reply after %s s; %s" % ("%.1f" % took if took is not None else "-", detail)
+
+
+def swan_initiates(fails, lab, kw, charon, tag, trustpoint=None):
+    wan = lab.capture("sw", "wan", tag + "-wan")
+    r = charon.swanctl("--initiate", "--child", CHILD, "--timeout", "20", check=False, timeout=30)
+    fails.check(r.returncode == 0, "%s: swanctl --initiate: exit status %d\n%s" % (
+        tag, r.returncode, (r.stdout + r.stderr)[-3000:]))
+    return wan.path, check_tunnel(fails, lab, kw, charon, tag, False, wan.path, trustpoint)
+
+
+def down_by_swan(fails, kw, charon, tag):
+    charon.terminate(ike=CONN)
+    gone = wait_for(lambda: not kw.ike_sas() and not any(kw.tunnel_sas()[:2]), 5)
+    fails.check(gone, "%s: keyway still has SAs 5 s after strongSwan's terminate: ISAKMP %s, IPsec %s"
+                % (tag, kw.ike_sas(), kw.tunnel_sas()[:2]))
+
+
+def down_by_keyway(fails, kw, charon, tag):
+    kw.ctl("clear", "crypto", "session")
+    fails.check(not kw.ike_sas(), "%s: keyway ISAKMP SAs after clear: %s" % (tag, kw.ike_sas()))
+    gone = wait_for(lambda: not charon.list_sas(), 5)
+    fails.check(gone, "%s: strongSwan still has SAs 5 s after keyway's clear: %s" % (
+        tag, [(s.name, s.state) for s in charon.list_sas()]))
+
+
+def rekey_under_traffic(fails, lab, kw, charon, tag):
+    before = kw.isakmp()["ipsec_sas"]
+    pinger = lab.spawn(tag + "-pings", ["ping", "-n", "-q", "-i", "0.02", "-c", "300", "-W", "1", SW_LAN],
+                       ns="ha")
+    box = {}
+
+    def transfer():
+        box["t"] = v2t.tr.checked_transfer(lab, 4 * 1024 * 1024, 13, src_ns="ha", dst_ns="sw", dst=SW_LAN)
+    t = threading.Thread(target=transfer)
+    t.start()
+    time.sleep(1.5)
+    charon.rekey(child=CHILD)
+    t.join(40)
+    pinger.popen.wait(30)
+    lab.forget(pinger)
+    out = "\n".join(pinger.output())
+    m = re.search(r"(\d+) packets transmitted, (\d+) received", out)
+    sent, got = (int(m.group(1)), int(m.group(2))) if m else (0, 0)
+    fails.check(sent == 300, "%s: the ping train did not run: %s" % (tag, out[-500:]))
+    fails.check(got == sent, "%s: %d of %d pings answered across the Quick Mode rekey" % (tag, got, sent))
+    s, r = box.get("t", ("no transfer", ""))
+    fails.check(s.startswith("sent ") and s.split()[1:] == r.split()[1:],
+                "%s: checked transfer during the rekey: %r, %r" % (tag, s, r))
+    after = wait_for(lambda: [p for p in kw.isakmp()["ipsec_sas"] if p.get("tunnel") == 1]
+                     if len([p for p in kw.isakmp()["ipsec_sas"] if p.get("tunnel") == 1]) == 1 else None, 10)
+    fails.check(after and before and after[0]["spi_in"] != before[0]["spi_in"],
+                "%s: keyway's pairs after the rekey: %s (before: %s)" % (tag, after, before))
+    c = charon.child_sa(CHILD)
+    if after and c:
+        fails.check((c.spi_in, c.spi_out) == (int(after[0]["spi_out"]), int(after[0]["spi_in"])),
+                    "%s: after the rekey strongSwan in/out %#x/%#x, keyway %s" % (tag, c.spi_in, c.spi_out, after))
+    return "pings %d/%d, 4 MiB checked transfer %s" % (
+        got, sent, "intact" if s.split()[1:] == r.split()[1:] and s.startswith("sent ") else "FAILED")
+
+
+def main():
+    args = test_args(__doc__, swan.missing_tools())
+    if isinstance(args, int):
+        return args
+    keyway, keep = args
+    fails = Failures()
+    started = time.monotonic()
+    pcaps = []
+    with swan.Lab(keep=keep, prefix="kwik1") as lab:
+        kw, charon = None, None
+        try:
+            kw, charon = v2t.setup(lab, keyway, Keyway)
+            charon.add_conn(psk_conn())
+            charon.add_psk(swan.Psk(PSK, (KW_WAN, SW_WAN)))
+            charon.start()
+            charon.load_all()
+            v2t.route_lan(lab)
+            kw.start(KEYWAY_PSK.format(sw_wan=SW_WAN, kw_wan=KW_WAN, kw_lan=KW_LAN, psk=PSK))
+
+            path, detail = keyway_initiates(fails, lab, kw, charon, "psk-kw")
+            pcaps.append(path)
+            down_by_swan(fails, kw, charon, "psk-kw")
+            fails.case("1 PSK, keyway initiates Main Mode, NAT-T to strongSwan: " + detail)
+
+            path, detail = swan_initiates(fails, lab, kw, charon, "psk-sw")
+            pcaps.append(path)
+            fails.case("2 PSK, strongSwan initiates: " + detail)
+            detail = rekey_under_traffic(fails, lab, kw, charon, "psk-rekey")
+            down_by_keyway(fails, kw, charon, "psk-rekey")
+            fails.case("5 strongSwan rekeys the IPsec SA (Quick Mode) under traffic: " + detail)
+
+            kw.stop()
+            pki = swan.KeywayPki(keyway, os.path.join(lab.tmp, "pki"))
+            ca1 = pki.ca("CA1", "CN=CA1,O=keyway,O=test")
+            ca2 = pki.ca("CA2", "CN=CA2,O=keyway,O=test")
+            pki.enroll(ca1, "kw", "TP1", subject="CN=KW,O=keyway,O=test", ip=KW_WAN)
+            pki.enroll(ca2, "kw", "TP2", subject="CN=KW,O=keyway,O=test", ip=KW_WAN)
+            cert, key = pki.enroll(ca2, "sw", "TP", subject="CN=SW,O=keyway,O=test", ip=SW_WAN)
+            charon.add_cacert(os.path.join(ca1, "ca.pem"), "ca1.pem")
+            charon.add_cert(cert, "sw.pem")
+            charon.add_key(key, "sw.key")
+            charon.conns = [cert_conn("sw.pem", "ca1.pem")]
+            charon.psks = []
+            charon.load_all()
+            kw.start(KEYWAY_CERT.format(sw_wan=SW_WAN, kw_wan=KW_WAN, kw_lan=KW_LAN),
+                     pki_store=os.path.join(pki.dir, "stores", "kw"))
+
+            path, detail = keyway_initiates(fails, lab, kw, charon, "cert-kw", trustpoint="TP1")
+            pcaps.append(path)
+            down_by_swan(fails, kw, charon, "cert-kw")
+            fails.case("3 certificates from two CAs (keyway TP1/CA1 and TP2/CA2, strongSwan a CA2 certificate "
+                       "trusting CA1), keyway initiates: " + detail)
+
+            path, detail = swan_initiates(fails, lab, kw, charon, "cert-sw", trustpoint="TP1")
+            pcaps.append(path)
+            down_by_keyway(fails, kw, charon, "cert-sw")
+            fails.case("4 the same, strongSwan initiates (CERT_REQ in MM5): " + detail)
+
+            rc = kw.stop()
+            fails.check(rc == 0, "keyway run: exit status %s after SIGTERM" % rc)
+            fails.case("keyway stops cleanly")
+        except Exception as e:  # report, then clean up
+            fails.abort(e)
+        finally:
+            if fails.items:
+                print_diagnostics([charon] if charon else [], pcaps[-1:], [kw.diagnostics()] if kw else [])
+            if kw is not None:
+                kw.stop()
+    return fails.finish("ikev1 interop", started)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
