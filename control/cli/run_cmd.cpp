@@ -12,8 +12,8 @@ namespace keyway::cli {
 namespace {
 
 constexpr const char* kRunUsage =
-    "usage: keyway run -c CONFIG [--ctl SOCKET] [--pki-store DIR] [--debug-ikev2]\n"
-    "                  [--idle-sleep US] [-- EAL-ARGS...]\n"
+    "usage: keyway run -c CONFIG [--ctl SOCKET] [--pki-store DIR] [--debug-isakmp]\n"
+    "                  [--debug-ikev2] [--idle-sleep US] [-- EAL-ARGS...]\n"
     "\n"
     "Runs the gateway: the configuration's `dataplane port` interfaces are\n"
     "DPDK ports, each with a kernel TAP (kw-<interface>) for ARP, ICMP and IKE\n"
@@ -26,8 +26,10 @@ constexpr const char* kRunUsage =
     "  --ctl SOCKET     control socket (default /run/keyway/HOSTNAME.sock)\n"
     "  --pki-store DIR  certificates for IKE (default $KEYWAY_PKI_STORE, else\n"
     "                   /var/lib/keyway/pki; see `keyway pki`)\n"
+    "  --debug-isakmp   `debug crypto isakmp` (IKEv1, with `debug crypto pki\n"
+    "                   validation`) from the start\n"
     "  --debug-ikev2    `debug crypto ikev2` from the start (keyway ctl ... debug\n"
-    "                   crypto ikev2 / undebug all toggle it at run time)\n"
+    "                   crypto isakmp|ikev2 / undebug all toggle them at run time)\n"
     "  --idle-sleep US  sleep US microseconds between idle polls (labs sharing\n"
     "                   cores); default 0: poll continuously\n"
     "  EAL-ARGS         passed to DPDK unchanged, e.g.\n"
@@ -44,10 +46,14 @@ constexpr const char* kCtlUsage =
     "Asks a running `keyway run`. Commands:\n"
     "  show counters [--json]           ports, worker and ESP drop counters, tunnels\n"
     "  show crypto ipsec sa [--json]    SAs per tunnel with packet and byte counts\n"
+    "  show crypto isakmp sa [detail] [--json]    IKEv1 ISAKMP SAs, as IOS shows them\n"
     "  show crypto ikev2 sa [detailed] [--json]   IKEv2 SAs, as IOS shows them\n"
     "  show crypto ikev2 profile        IKEv2 profiles, in the order IOS lists them\n"
+    "  clear crypto isakmp | clear crypto session   delete every ISAKMP SA and its\n"
+    "                                   IPsec SAs (peers are told); session: IKEv2 too\n"
     "  clear crypto ikev2 sa            delete every IKEv2 SA (peers are told)\n"
-    "  debug crypto ikev2 | undebug all IOS-style IKEv2 debug lines on or off\n"
+    "  [no] debug crypto isakmp | [no] debug crypto ikev2 | undebug all\n"
+    "                                   IOS-style IKE debug lines on or off\n"
     "  show ip route                    the routing table the data plane uses\n"
     "  show arp                         neighbours learned from the kernel\n"
     "  clear crypto sa                  delete every SA (manual SAs stay deleted:\n"
@@ -93,6 +99,8 @@ int cmd_run(int argc, char** argv) {
       o.pki_store = v;
     } else if (a == "--debug-ikev2") {
       o.debug_ikev2 = true;
+    } else if (a == "--debug-isakmp") {
+      o.debug_isakmp = true;
     } else if (a == "--idle-sleep") {
       const char* v = value("microseconds");
       if (!v) return 2;

@@ -24,7 +24,7 @@
 #include "control/config/ifname.h"
 #include "control/config/load.h"
 #include "control/daemon/child_sa.h"
-#include "control/daemon/ikev2_service.h"
+#include "control/daemon/ike_service.h"
 #include "control/daemon/ctl.h"
 #include "control/daemon/kernel.h"
 #include "control/daemon/plan.h"
@@ -164,7 +164,7 @@ class Daemon {
   std::unique_ptr<dp::EspCtx> keys_;  // the control thread's IMB_MGR, for key expansion
   std::unique_ptr<ChildSaTable> child_sas_;
   std::shared_ptr<const config::Config> config_;
-  std::unique_ptr<Ikev2Service> ikev2_;
+  std::unique_ptr<IkeService> ike_;
   std::vector<TunnelRt> tunnels_;
   std::map<std::pair<uint16_t, uint32_t>, std::array<uint8_t, 6>> learned_;
   CtlServer ctl_;
@@ -480,13 +480,17 @@ bool Daemon::start_ike() {
     store = env && *env ? env : "/var/lib/keyway/pki";
   }
   std::string err;
-  ikev2_ = Ikev2Service::create(config_, plan_, store, *child_sas_, opt_.debug_ikev2,
-                                [](const std::string& line) { log(line); }, &err);
-  if (!ikev2_ && !err.empty()) return fail("IKEv2: " + err);
-  if (ikev2_) log("IKEv2 on UDP 500 and 4500");
+  IkeOptions ike{store, opt_.debug_isakmp, opt_.debug_ikev2};
+  ike_ = IkeService::create(config_, plan_, ike, *child_sas_, [](const std::string& line) { log(line); }, &err);
+  if (!ike_ && !err.empty()) return fail("IKE: " + err);
+  if (ike_)
+    log(std::string(ike_->runs_ikev1() && ike_->runs_ikev2() ? "IKEv1 and IKEv2"
+                    : ike_->runs_ikev1()                     ? "IKEv1"
+                                                             : "IKEv2") +
+        " on UDP 500 and 4500");
   for (const TunnelRt& t : tunnels_) {
-    if (t.has_manual || (ikev2_ && ikev2_->handles(t.plan.id))) continue;
-    log("warning: " + t.plan.interface + " has neither manual SAs nor an IKEv2 profile keyway can "
+    if (t.has_manual || (ike_ && ike_->handles(t.plan.id))) continue;
+    log("warning: " + t.plan.interface + " has neither manual SAs nor an ISAKMP or IKEv2 profile keyway can "
         "negotiate with; its traffic is dropped");
   }
   return true;
@@ -604,8 +608,8 @@ void Daemon::poll_events() {
         probe(static_cast<uint16_t>(ev.tunnel), ev.spi);
         break;
       case dp::EventType::kNeedsSa: {
-        if (ikev2_ && ikev2_->handles(ev.tunnel)) {
-          ikev2_->on_event(ev, Clock::now());
+        if (ike_ && ike_->handles(ev.tunnel)) {
+          ike_->on_event(ev, Clock::now());
           break;
         }
         // Workers report at most every 100 ms per tunnel; the log says it
@@ -624,8 +628,8 @@ void Daemon::poll_events() {
       }
       case dp::EventType::kSoftExpired:
       case dp::EventType::kHardExpired:
-        if (ikev2_ && ikev2_->handles(ev.tunnel)) {
-          ikev2_->on_event(ev, Clock::now());
+        if (ike_ && ike_->handles(ev.tunnel)) {
+          ike_->on_event(ev, Clock::now());
           break;
         }
         log(std::string(dp::event_name(ev.type)) + " SA " + std::to_string(ev.spi) + " after " +
@@ -639,12 +643,12 @@ void Daemon::loop() {
   auto last_arp = std::chrono::steady_clock::now() - std::chrono::seconds(1);
   while (!g_signal) {
     std::vector<pollfd> fds{{ctl_.fd(), POLLIN, 0}};
-    if (ikev2_)
-      for (int fd : ikev2_->fds()) fds.push_back({fd, POLLIN, 0});
+    if (ike_)
+      for (int fd : ike_->fds()) fds.push_back({fd, POLLIN, 0});
     const int r = poll(fds.data(), fds.size(), 5);
     if (r > 0 && (fds[0].revents & POLLIN))
       ctl_.serve_one([this](const std::string& req) { return handle(req); });
-    if (ikev2_) ikev2_->poll(Clock::now());
+    if (ike_) ike_->poll(Clock::now());
     poll_events();
     const auto now = std::chrono::steady_clock::now();
     child_sas_->poll(now);
@@ -656,9 +660,9 @@ void Daemon::loop() {
   log(std::string("stopping (") + (g_signal == SIGINT ? "SIGINT" : "SIGTERM") + ")");
   // Peers learn that the IKE SAs are gone (one Delete each, as strongSwan
   // does on shutdown) instead of finding out by DPD.
-  if (ikev2_) {
-    ikev2_->clear(Clock::now());
-    ikev2_->poll(Clock::now());
+  if (ike_) {
+    ike_->clear_all(Clock::now());
+    ike_->poll(Clock::now());
   }
 }
 
@@ -866,21 +870,49 @@ CtlResponse Daemon::handle(const std::string& request) {
   if (is({"show", "crypto", "ipsec", "sa"})) return {true, ipsec_sa(json)};
   if (is({"show", "ip", "route"})) return {true, routes_text()};
   if (is({"show", "arp"})) return {true, arp_text()};
+  const bool v1 = ike_ && ike_->runs_ikev1(), v2 = ike_ && ike_->runs_ikev2();
+  static const std::string no_v1 = "IKEv1 is not running: no tunnel is protected by an ISAKMP profile\n";
+  static const std::string no_v2 = "IKEv2 is not running: no tunnel is protected by an IKEv2 profile\n";
+  if (is({"show", "crypto", "isakmp", "sa"}) || is({"show", "crypto", "isakmp", "sa", "detail"})) {
+    if (!v1) return {false, no_v1};
+    return {true, ike_->show_isakmp_sa(w.size() == 5, json)};
+  }
   if (is({"show", "crypto", "ikev2", "sa"}) || is({"show", "crypto", "ikev2", "sa", "detailed"})) {
-    if (!ikev2_) return {false, "IKEv2 is not running: no tunnel is protected by an IKEv2 profile\n"};
-    return {true, ikev2_->show_sa(w.size() == 5, json)};
+    if (!v2) return {false, no_v2};
+    return {true, ike_->show_ikev2_sa(w.size() == 5, json)};
   }
   if (is({"show", "crypto", "ikev2", "profile"})) {
-    if (!ikev2_) return {false, "IKEv2 is not running: no tunnel is protected by an IKEv2 profile\n"};
-    return {true, ikev2_->show_profiles()};
+    if (!v2) return {false, no_v2};
+    return {true, ike_->show_ikev2_profiles()};
   }
   if (is({"clear", "crypto", "ikev2", "sa"})) {
-    if (ikev2_) ikev2_->clear(Clock::now());
+    if (ike_) ike_->clear_ikev2(Clock::now());
     return {true, ""};
   }
-  if (is({"debug", "crypto", "ikev2"}) || is({"no", "debug", "crypto", "ikev2"}) || is({"undebug", "all"})) {
-    if (ikev2_) ikev2_->set_debug(w[0] == "debug");
+  // IOS: `clear crypto isakmp` deletes the ISAKMP SAs; `clear crypto
+  // session` the IPsec SAs with them. keyway's IKEv1 engine deletes both
+  // for either (an IPsec pair without its ISAKMP SA cannot be rekeyed).
+  if (is({"clear", "crypto", "isakmp"}) || is({"clear", "crypto", "session"})) {
+    if (ike_) {
+      ike_->clear_isakmp(Clock::now());
+      if (w[2] == "session") ike_->clear_ikev2(Clock::now());
+    }
+    return {true, ""};
+  }
+  if (is({"debug", "crypto", "ikev2"}) || is({"no", "debug", "crypto", "ikev2"})) {
+    if (ike_) ike_->set_debug_ikev2(w[0] == "debug");
     return {true, std::string("IKEv2 debugging is ") + (w[0] == "debug" ? "on" : "off") + "\n"};
+  }
+  if (is({"debug", "crypto", "isakmp"}) || is({"no", "debug", "crypto", "isakmp"})) {
+    if (ike_) ike_->set_debug_isakmp(w[0] == "debug");
+    return {true, std::string("Crypto ISAKMP debugging is ") + (w[0] == "debug" ? "on" : "off") + "\n"};
+  }
+  if (is({"undebug", "all"})) {
+    if (ike_) {
+      ike_->set_debug_isakmp(false);
+      ike_->set_debug_ikev2(false);
+    }
+    return {true, "All possible debugging has been turned off\n"};
   }
   if ((w.size() >= 4 && w[0] == "ip" && w[1] == "route") ||
       (w.size() >= 5 && w[0] == "no" && w[1] == "ip" && w[2] == "route"))
@@ -890,9 +922,12 @@ CtlResponse Daemon::handle(const std::string& request) {
     return {true, json ? "{}\n" : ""};
   }
   return {false, "unknown command '" + request +
-                     "'; known: show counters, show crypto ipsec sa, show crypto ikev2 sa [detailed], "
-                     "show crypto ikev2 profile, show ip route, show arp, clear crypto sa, "
-                     "clear crypto ikev2 sa, [no] ip route PREFIX MASK [NEXTHOP|INTERFACE], [no] debug crypto ikev2, undebug all (each 'show' takes --json where noted in `keyway ctl --help`)\n"};
+                     "'; known: show counters, show crypto ipsec sa, show crypto isakmp sa [detail], "
+                     "show crypto ikev2 sa [detailed], show crypto ikev2 profile, show ip route, show arp, "
+                     "clear crypto sa, clear crypto isakmp, clear crypto session, clear crypto ikev2 sa, "
+                     "[no] ip route PREFIX MASK [NEXTHOP|INTERFACE], [no] debug crypto isakmp, "
+                     "[no] debug crypto ikev2, undebug all (each 'show' takes --json where noted in "
+                     "`keyway ctl --help`)\n"};
 }
 
 // `ip route PREFIX MASK {NEXTHOP|INTERFACE}` and `no ip route PREFIX MASK

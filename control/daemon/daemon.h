@@ -22,6 +22,7 @@ struct RunOptions {
   std::string ctl_path;        // empty: /run/keyway/HOSTNAME.sock
   uint32_t idle_sleep_us = 0;  // WorkerConfig::idle_sleep_us
   std::string pki_store;       // certificate store for IKE (empty: $KEYWAY_PKI_STORE, else /var/lib/keyway/pki)
+  bool debug_isakmp = false;   // `debug crypto isakmp` (and pki validation) from the start
   bool debug_ikev2 = false;    // `debug crypto ikev2` from the start
   std::vector<std::string> eal_args;
 };
