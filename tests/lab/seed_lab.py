@@ -16,10 +16,11 @@ outcome next to the one the seed reports, the SAs, and the packets and
 bytes through the tunnel. Then it tears everything down.
 
 usage: /usr/bin/python3 seed_lab.py PATH/TO/keyway [--scenario NAME] [--initiator R1|R2]
-                                    [--check] [--all] [--list] [--keep]
+                                    [--check] [--all [--ike 1|2]] [--list] [--keep]
   --scenario NAME   one of --list (default ikev1-multi-cert)
   --initiator R1|R2 who sends the first packet (default: the scenario's)
   --all             every scenario with every initiator the seed discusses
+  --ike 1|2         with --all: only the IKEv1 or the IKEv2 scenarios
   --check           exit status 1 unless each outcome and its key log lines
                     are the seed's (what the test suite runs: --all --check)
   --keep            keep the lab's files (logs, captures, PKI) afterwards
@@ -312,7 +313,7 @@ def tunnel_counts(r):
 
 def main():
     argv = sys.argv[1:]
-    opts = {"--scenario": None, "--initiator": None}
+    opts = {"--scenario": None, "--initiator": None, "--ike": None}
     flags = set()
     pos = []
     i = 0
@@ -340,7 +341,8 @@ def main():
         return 2
     keyway = os.path.abspath(pos[0])
     if "--all" in flags:
-        runs = [(s, i) for s in SCENARIOS for i in s.outcome]
+        runs = [(s, i) for s in SCENARIOS for i in s.outcome
+                if opts["--ike"] is None or str(s.version) == opts["--ike"]]
     else:
         s = BY_NAME.get(opts["--scenario"] or "ikev1-multi-cert")
         if s is None:
