@@ -713,6 +713,14 @@ std::string Daemon::counters_json() {
       << op << ", \"out_bytes\": " << ob << ", \"in_packets\": " << ip << ", \"in_bytes\": " << ib
       << ", \"no_sa\": " << ns << "}";
   }
+  o << "}, \"ike\": {";
+  if (ike_) {
+    bool first = true;
+    for (const auto& [name, v] : ike_->counters()) {
+      o << (first ? "" : ", ") << "\"" << name << "\": " << v;
+      first = false;
+    }
+  }
   o << "}}\n";
   return o.str();
 }
@@ -747,6 +755,12 @@ std::string Daemon::counters_text() {
     }
     o << t.plan.interface << ": encaps " << op << ", decaps " << ip << ", dropped without SA " << ns
       << "\n";
+  }
+  if (ike_) {
+    o << "ike:";
+    for (const auto& [name, v] : ike_->counters())
+      if (v) o << " " << name << " " << v;
+    o << "\n";
   }
   return o.str();
 }
