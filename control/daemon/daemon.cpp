@@ -715,10 +715,10 @@ std::string Daemon::counters_json() {
   }
   o << "}, \"ike\": {";
   if (ike_) {
-    bool first = true;
+    const char* sep = "";
     for (const auto& [name, v] : ike_->counters()) {
-      o << (first ? "" : ", ") << "\"" << name << "\": " << v;
-      first = false;
+      o << sep << "\"" << name << "\": " << v;
+      sep = ", ";
     }
   }
   o << "}}\n";
