@@ -22,25 +22,23 @@ namespace keyway::ike {
 struct Endpoint {
   uint32_t addr = 0;
   uint16_t port = 0;
-  friend bool operator==(const Endpoint &, const Endpoint &) = default;
+  friend bool operator==(const Endpoint&, const Endpoint&) = default;
 };
 
 using Clock = std::chrono::steady_clock;
 
 class Host {
-public:
+ public:
   virtual ~Host() = default;
   // Sends one IKE message from `local` to `remote`. On the NAT-T port the
   // host adds the four-byte non-ESP marker (RFC 3948 2.2). Errors are the
   // host's to log: the engine retransmits as if the message was lost.
-  virtual void send(const Endpoint &local, const Endpoint &remote,
-                    const Bytes &message) = 0;
+  virtual void send(const Endpoint& local, const Endpoint& remote, const Bytes& message) = 0;
   // Installs a child SA pair for `tunnel`: `in` (we receive with it) live
   // before `out` (we send with it) replaces the tunnel's current outbound
   // SA; make-before-break is the host's. False with *error when the data
   // plane refuses; the engine then fails the child SA.
-  virtual bool install_child(uint32_t tunnel, const dp::SaSpec &in,
-                             const dp::SaSpec &out, std::string *error) = 0;
+  virtual bool install_child(uint32_t tunnel, const dp::SaSpec& in, const dp::SaSpec& out, std::string* error) = 0;
   // Deletes the pair whose inbound SPI is `inbound_spi` (both directions;
   // an outbound SA already replaced by a newer pair is gone already).
   virtual void delete_child(uint32_t tunnel, uint32_t inbound_spi) = 0;
@@ -50,10 +48,10 @@ public:
   // (the NAT-T port) to `remote`, WITHOUT the non-ESP marker. Sent
   // periodically while this end is behind a NAT, so the NAT keeps its
   // mapping. The default does nothing.
-  virtual void send_keepalive(const Endpoint &local, const Endpoint &remote) {
+  virtual void send_keepalive(const Endpoint& local, const Endpoint& remote) {
     (void)local;
     (void)remote;
   }
 };
 
-} // namespace keyway::ike
+}  // namespace keyway::ike

@@ -10,25 +10,26 @@
 
 namespace keyway::ike {
 
-template <class T, class Rejection> class [[nodiscard]] Parsed {
-public:
-  Parsed(T value) : v_(std::move(value)) {} // NOLINT: implicit by design
-  Parsed(Rejection r) : v_(std::move(r)) {} // NOLINT
+template <class T, class Rejection>
+class [[nodiscard]] Parsed {
+ public:
+  Parsed(T value) : v_(std::move(value)) {}  // NOLINT: implicit by design
+  Parsed(Rejection r) : v_(std::move(r)) {}  // NOLINT
 
   bool ok() const { return v_.index() == 0; }
   explicit operator bool() const { return ok(); }
-  T &operator*() { return std::get<0>(v_); }
-  const T &operator*() const { return std::get<0>(v_); }
-  T *operator->() { return &std::get<0>(v_); }
-  const T *operator->() const { return &std::get<0>(v_); }
+  T& operator*() { return std::get<0>(v_); }
+  const T& operator*() const { return std::get<0>(v_); }
+  T* operator->() { return &std::get<0>(v_); }
+  const T* operator->() const { return &std::get<0>(v_); }
   T take() { return std::move(std::get<0>(v_)); }
 
   // Only when !ok().
-  const Rejection &rejection() const { return std::get<1>(v_); }
-  const std::string &error() const { return rejection().reason; }
+  const Rejection& rejection() const { return std::get<1>(v_); }
+  const std::string& error() const { return rejection().reason; }
 
-private:
+ private:
   std::variant<T, Rejection> v_;
 };
 
-} // namespace keyway::ike
+}  // namespace keyway::ike

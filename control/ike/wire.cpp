@@ -2,44 +2,38 @@
 
 namespace keyway::ike {
 
-bool Reader::read_u8(uint8_t &out) {
-  if (in_.empty())
-    return false;
+bool Reader::read_u8(uint8_t& out) {
+  if (in_.empty()) return false;
   out = in_[0];
   in_ = in_.subspan(1);
   return true;
 }
 
-bool Reader::read_be16(uint16_t &out) {
-  if (in_.size() < 2)
-    return false;
+bool Reader::read_be16(uint16_t& out) {
+  if (in_.size() < 2) return false;
   out = static_cast<uint16_t>(in_[0] << 8 | in_[1]);
   in_ = in_.subspan(2);
   return true;
 }
 
-bool Reader::read_be32(uint32_t &out) {
-  if (in_.size() < 4)
-    return false;
-  out = uint32_t{in_[0]} << 24 | uint32_t{in_[1]} << 16 |
-        uint32_t{in_[2]} << 8 | in_[3];
+bool Reader::read_be32(uint32_t& out) {
+  if (in_.size() < 4) return false;
+  out = uint32_t{in_[0]} << 24 | uint32_t{in_[1]} << 16 | uint32_t{in_[2]} << 8 | in_[3];
   in_ = in_.subspan(4);
   return true;
 }
 
-bool Reader::read_be64(uint64_t &out) {
+bool Reader::read_be64(uint64_t& out) {
   uint32_t high = 0, low = 0;
-  if (in_.size() < 8)
-    return false;
+  if (in_.size() < 8) return false;
   read_be32(high);
   read_be32(low);
   out = uint64_t{high} << 32 | low;
   return true;
 }
 
-bool Reader::read_bytes(size_t n, ByteView &out) {
-  if (in_.size() < n)
-    return false;
+bool Reader::read_bytes(size_t n, ByteView& out) {
+  if (in_.size() < n) return false;
   out = in_.first(n);
   in_ = in_.subspan(n);
   return true;
@@ -81,4 +75,4 @@ void Writer::patch_be32(size_t at, uint32_t v) {
   patch_be16(at + 2, static_cast<uint16_t>(v));
 }
 
-} // namespace keyway::ike
+}  // namespace keyway::ike

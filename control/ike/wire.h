@@ -13,27 +13,27 @@
 namespace keyway::ike {
 
 class Reader {
-public:
+ public:
   explicit Reader(ByteView in) : in_(in) {}
 
   size_t remaining() const { return in_.size(); }
   bool empty() const { return in_.empty(); }
 
-  bool read_u8(uint8_t &out);
-  bool read_be16(uint16_t &out);
-  bool read_be32(uint32_t &out);
-  bool read_be64(uint64_t &out);
-  bool read_bytes(size_t n, ByteView &out);
+  bool read_u8(uint8_t& out);
+  bool read_be16(uint16_t& out);
+  bool read_be32(uint32_t& out);
+  bool read_be64(uint64_t& out);
+  bool read_bytes(size_t n, ByteView& out);
   bool skip(size_t n);
   // Everything left, consumed.
   ByteView rest();
 
-private:
+ private:
   ByteView in_;
 };
 
 class Writer {
-public:
+ public:
   void u8(uint8_t v) { out_.push_back(v); }
   void be16(uint16_t v);
   void be32(uint32_t v);
@@ -47,11 +47,11 @@ public:
   void patch_be16(size_t at, uint16_t v);
   void patch_be32(size_t at, uint32_t v);
 
-  const Bytes &data() const { return out_; }
+  const Bytes& data() const { return out_; }
   Bytes take() { return std::move(out_); }
 
-private:
+ private:
   Bytes out_;
 };
 
-} // namespace keyway::ike
+}  // namespace keyway::ike

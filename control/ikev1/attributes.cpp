@@ -34,8 +34,20 @@ Result<std::vector<Attribute>> parse_attributes(ByteView body) {
       if (!r.read_bytes(second, v)) return ike::Error{"attribute " + std::to_string(a.type) + " length runs past the transform"};
       a.long_value.assign(v.begin(), v.end());
     }
-    if (find_attribute(out, a.type) != nullptr) return ike::Error{"attribute " + std::to_string(a.type) + " repeated"};
     out.push_back(std::move(a));
+  }
+  // Only Life Type / Life Duration pairs may repeat (RFC 2407 4.5, RFC
+  // 2409 Appendix A: seconds and kilobytes each in their own pair), as
+  // classes 1/2 in phase 2 and 11/12 in phase 1; anything else repeated is
+  // an error.
+  for (size_t i = 0; i < out.size(); ++i) {
+    uint16_t t = out[i].type;
+    bool seen = false;
+    for (size_t j = 0; j < i; ++j) seen = seen || out[j].type == t;
+    if (!seen) continue;
+    bool pair_type = (t == 1 || t == 11) && i + 1 < out.size() && out[i + 1].type == t + 1;
+    bool pair_duration = (t == 2 || t == 12) && out[i - 1].type == t - 1;
+    if (!pair_type && !pair_duration) return ike::Error{"attribute " + std::to_string(t) + " repeated"};
   }
   return out;
 }

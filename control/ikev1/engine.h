@@ -65,17 +65,17 @@ using ike::Host;
 // One `interface TunnelN` with `tunnel protection ipsec profile NAME` (the
 // same fields as ikev2::TunnelConfig).
 struct TunnelConfig {
-  uint32_t tunnel = 0;       // the data plane's tunnel id; passed back to Host
-  std::string interface;     // "Tunnel1", for show and logs
-  uint32_t local = 0;        // `tunnel source` address, host order
-  uint32_t peer = 0;         // `tunnel destination`, host order
-  std::string ipsec_profile; // `tunnel protection ipsec profile NAME`
+  uint32_t tunnel = 0;        // the data plane's tunnel id; passed back to Host
+  std::string interface;      // "Tunnel1", for show and logs
+  uint32_t local = 0;         // `tunnel source` address, host order
+  uint32_t peer = 0;          // `tunnel destination`, host order
+  std::string ipsec_profile;  // `tunnel protection ipsec profile NAME`
 };
 
 struct EngineOptions {
   // Randomness for cookies, SPIs, nonces, message IDs and DH private
   // values. Unset: OpenSSL's CSPRNG. Tests set a seeded generator.
-  std::function<void(uint8_t *out, size_t n)> random;
+  std::function<void(uint8_t* out, size_t n)> random;
   // The wall clock certificates are validated at. Unset: time(nullptr).
   std::function<time_t()> wall_clock;
 
@@ -92,7 +92,7 @@ struct EngineOptions {
   int retransmit_tries = 5;
 
   // A Main Mode not complete after this long is dropped.
-  Clock::duration half_open_timeout = std::chrono::seconds(60);
+  Clock::duration half_open_timeout = std::chrono::seconds(150);
 
   // Dead peer detection (RFC 3706, IOS `crypto isakmp keepalive`): an
   // R-U-THERE after `dpd_interval` without hearing from the peer, repeated
@@ -126,29 +126,29 @@ struct EngineOptions {
 
 // What the engine dropped or refused, by the names `show` prints.
 struct EngineCounters {
-  uint64_t rx_invalid = 0;      // not a parsable ISAKMP message
-  uint64_t rx_no_sa = 0;        // no ISAKMP SA for the cookies
-  uint64_t rx_bad_hash = 0;     // did not decrypt, or HASH/SIG wrong
-  uint64_t rx_unexpected = 0;   // wrong exchange, message ID or state
-  uint64_t rx_retransmit = 0;   // a repeated message answered again
-  uint64_t tx_retransmit = 0;   // our messages sent again
-  uint64_t rx_invalid_cert = 0; // %CRYPTO-5-IKMP_INVALID_CERT
-  uint64_t p1_failed = 0;       // Main Modes given up or refused
-  uint64_t p2_failed = 0;       // Quick Modes given up or refused
+  uint64_t rx_invalid = 0;       // not a parsable ISAKMP message
+  uint64_t rx_no_sa = 0;         // no ISAKMP SA for the cookies
+  uint64_t rx_bad_hash = 0;      // did not decrypt, or HASH/SIG wrong
+  uint64_t rx_unexpected = 0;    // wrong exchange, message ID or state
+  uint64_t rx_retransmit = 0;    // a repeated message answered again
+  uint64_t tx_retransmit = 0;    // our messages sent again
+  uint64_t rx_invalid_cert = 0;  // %CRYPTO-5-IKMP_INVALID_CERT
+  uint64_t p1_failed = 0;        // Main Modes given up or refused
+  uint64_t p2_failed = 0;        // Quick Modes given up or refused
 };
 
 class Engine {
-public:
+ public:
   // `trustpoints`: the certificate store's trust-points in store order
   // (CertStore::trustpoints() after apply() with the configuration's
   // policies), exactly as for ikev2::Engine. The configuration is copied.
   // Tunnels whose IPsec profile has no `set isakmp-profile` are ignored
   // (they belong to the IKEv2 engine).
-  Engine(const config::Config &cfg, std::vector<pki::Trustpoint> trustpoints,
-         std::vector<TunnelConfig> tunnels, Host &host, EngineOptions opt = {});
+  Engine(const config::Config& cfg, std::vector<pki::Trustpoint> trustpoints, std::vector<TunnelConfig> tunnels,
+         Host& host, EngineOptions opt = {});
   ~Engine();
-  Engine(const Engine &) = delete;
-  Engine &operator=(const Engine &) = delete;
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
 
   // Traffic needs an SA on `tunnel`: starts Main Mode unless an ISAKMP SA
   // with the tunnel's peer is up or being negotiated; an established one
@@ -156,16 +156,14 @@ public:
   void initiate(uint32_t tunnel, Clock::time_point now);
   // One ISAKMP message (version byte 0x10; the non-ESP marker already
   // stripped) that arrived on `local` from `remote`.
-  void receive(const Endpoint &local, const Endpoint &remote, ByteView message,
-               Clock::time_point now);
+  void receive(const Endpoint& local, const Endpoint& remote, ByteView message, Clock::time_point now);
   // Retransmissions, timeouts, DPD, lifetimes.
   void tick(Clock::time_point now);
   Clock::time_point next_timer() const;
   // The data plane reports a lifetime event of one SA of a pair (inbound or
   // outbound SPI). Soft: a new Quick Mode replaces the pair. Hard: the pair
   // is deleted and the peer told.
-  void child_expiring(uint32_t tunnel, uint32_t spi, bool hard,
-                      Clock::time_point now);
+  void child_expiring(uint32_t tunnel, uint32_t spi, bool hard, Clock::time_point now);
   // `clear crypto session`: every IPsec SA pair and ISAKMP SA is deleted
   // (the peer told by Informational DELETEs, not retransmitted).
   void clear(Clock::time_point now);
@@ -176,7 +174,7 @@ public:
   std::string show_sa_json() const;
   void set_debug(bool on);
 
-  const EngineCounters &counters() const;
+  const EngineCounters& counters() const;
   // ISAKMP SAs in QM_IDLE.
   size_t established_count() const;
   // Whether `tunnel` has an installed IPsec SA pair.
@@ -184,8 +182,8 @@ public:
 
   class Impl;
 
-private:
+ private:
   std::unique_ptr<Impl> impl_;
 };
 
-} // namespace keyway::ikev1
+}  // namespace keyway::ikev1

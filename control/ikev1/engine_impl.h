@@ -47,8 +47,8 @@ enum class P1State : uint8_t {
   kComplete,
   kDead,
 };
-const char *state_name(P1State s); // "IKE_I_MM1", "IKE_P1_COMPLETE", ...
-const char *show_state(P1State s); // "MM_SA_SETUP", "QM_IDLE", ...
+const char* state_name(P1State s);  // "IKE_I_MM1", "IKE_P1_COMPLETE", ...
+const char* show_state(P1State s);  // "MM_SA_SETUP", "QM_IDLE", ...
 
 // One installed IPsec SA pair. Kept by tunnel, not under an ISAKMP SA:
 // IKEv1 phase-2 SAs outlive the phase-1 SA that made them.
@@ -68,12 +68,12 @@ struct QuickMode {
   uint32_t mid = 0;
   bool initiator = false;
   uint32_t tunnel = 0;
-  uint32_t spi_in = 0;   // ours
-  uint32_t spi_out = 0;  // the peer's
-  uint32_t replaces = 0; // rekey: spi_in of the pair being replaced
-  Bytes ni, nr;          // nonce bodies
+  uint32_t spi_in = 0;    // ours
+  uint32_t spi_out = 0;   // the peer's
+  uint32_t replaces = 0;  // rekey: spi_in of the pair being replaced
+  Bytes ni, nr;           // nonce bodies
   std::optional<ike::KeyExchange> kex;
-  Bytes gqm; // PFS shared secret
+  Bytes gqm;  // PFS shared secret
   IvChain iv;
   Phase2Suite suite;
   size_t transform_set = 0;
@@ -84,35 +84,33 @@ struct QuickMode {
   Clock::time_point next_send = Clock::time_point::max();
   Clock::duration timeout{};
   int retransmits = 0;
-  Clock::time_point
-      expires; // a finished responder QM is kept this long for repeats
+  Clock::time_point expires;  // a finished responder QM is kept this long for repeats
 };
 
 struct IsakmpSa {
-  uint32_t id = 0; // IOS conn-id (1001...); 0 until keys exist
+  uint32_t id = 0;  // IOS conn-id (1001...); 0 until keys exist
   uint64_t cky_i = 0, cky_r = 0;
   bool initiator = false;
   P1State state = P1State::kReady;
-  uint32_t tunnel =
-      0; // initiator: the tunnel it is for; responder: bound at MM5
+  uint32_t tunnel = 0;  // initiator: the tunnel it is for; responder: bound at MM5
   Endpoint local, remote;
-  const config::IsakmpProfile *profile = nullptr;
+  const config::IsakmpProfile* profile = nullptr;
   std::string close_reason;
 
   // Main Mode material.
   Phase1Suite suite;
-  Bytes sai_b; // the initiator's SA body (HASH_I/HASH_R cover it)
+  Bytes sai_b;  // the initiator's SA body (HASH_I/HASH_R cover it)
   std::optional<ike::KeyExchange> kex;
   Bytes gxi, gxr, ni, nr;
   Phase1Keys keys;
-  IvChain iv;       // phase-1 CBC chain
-  Bytes p1_last_iv; // the chain after the last Main Mode message: QM/Info IVs
-                    // start here
-  std::vector<Bytes> peer_crs; // CR DNs received, in order
-  pki::Selection chosen;       // our certificate, when signing
+  IvChain iv;                   // phase-1 CBC chain
+  Bytes p1_last_iv;             // the chain after the last Main Mode message: QM/Info IVs
+                                // start here
+  std::vector<Bytes> peer_crs;  // CR DNs received, in order
+  pki::Selection chosen;        // our certificate, when signing
   Bytes psk;
   bool nat_local = false,
-       nat_remote = false; // behind a NAT: this end / the peer
+       nat_remote = false;  // behind a NAT: this end / the peer
   bool peer_natt = false, peer_dpd = false;
   std::optional<pki::PeerId> peer_id;
   std::string peer_id_text;
@@ -123,34 +121,31 @@ struct IsakmpSa {
   Clock::duration timeout{};
   int retransmits = 0;
 
-  Clock::time_point created, established, soft_at = Clock::time_point::max(),
-                                          hard_at = Clock::time_point::max();
+  Clock::time_point created, established, soft_at = Clock::time_point::max(), hard_at = Clock::time_point::max();
   Clock::time_point last_heard;
   Clock::time_point next_keepalive = Clock::time_point::max();
   uint32_t dpd_seq = 0;
   int dpd_outstanding = 0;
   Clock::time_point dpd_next = Clock::time_point::max();
-  bool renewed = false; // a newer ISAKMP SA took over (phase-1 lifetime)
+  bool renewed = false;  // a newer ISAKMP SA took over (phase-1 lifetime)
 
-  std::map<uint32_t, QuickMode> qms; // by message ID
+  std::map<uint32_t, QuickMode> qms;  // by message ID
 
   bool established_p1() const { return state == P1State::kComplete; }
   bool nat() const { return nat_local || nat_remote; }
 };
 
 class Engine::Impl {
-public:
-  Impl(const config::Config &cfg, std::vector<pki::Trustpoint> tps,
-       std::vector<TunnelConfig> tunnels, Host &host, EngineOptions opt);
+ public:
+  Impl(const config::Config& cfg, std::vector<pki::Trustpoint> tps, std::vector<TunnelConfig> tunnels, Host& host,
+       EngineOptions opt);
 
   // engine.cpp
   void initiate(uint32_t tunnel, Clock::time_point now);
-  void receive(const Endpoint &local, const Endpoint &remote, ByteView message,
-               Clock::time_point now);
+  void receive(const Endpoint& local, const Endpoint& remote, ByteView message, Clock::time_point now);
   void tick(Clock::time_point now);
   Clock::time_point next_timer() const;
-  void child_expiring(uint32_t tunnel, uint32_t spi, bool hard,
-                      Clock::time_point now);
+  void child_expiring(uint32_t tunnel, uint32_t spi, bool hard, Clock::time_point now);
   void clear(Clock::time_point now);
   std::string show_sa(bool detailed) const;
   std::string show_sa_json() const;
@@ -160,7 +155,7 @@ public:
   config::Config cfg_;
   std::vector<pki::Trustpoint> tps_;
   std::vector<TunnelConfig> tunnels_;
-  Host &host_;
+  Host& host_;
   EngineOptions opt_;
   std::vector<std::unique_ptr<IsakmpSa>> sas_;
   std::vector<ChildSa> children_;
@@ -173,83 +168,76 @@ public:
   Clock::time_point now_{};
 
   // --- engine.cpp helpers
-  void random(uint8_t *out, size_t n);
+  void random(uint8_t* out, size_t n);
   uint64_t random64();
   uint32_t random32();
   time_t wall_now() const;
-  void debug(const IsakmpSa *sa,
-             const std::string &text); // "ISAKMP:(id):" + text
-  void debug_line(const std::string &line);
-  void event(const std::string &line); // always logged
-  pki::LogSink pki_sink(const IsakmpSa &sa);
-  void set_state(IsakmpSa &sa, P1State to);
-  const TunnelConfig *tunnel(uint32_t id) const;
-  const config::IsakmpProfile *tunnel_profile(const TunnelConfig &t) const;
-  const config::IpsecProfile *tunnel_ipsec(const TunnelConfig &t) const;
-  IsakmpSa *find_sa(uint64_t cky_i, uint64_t cky_r);
-  IsakmpSa *established_with(uint32_t peer);
+  void debug(const IsakmpSa* sa,
+             const std::string& text);  // "ISAKMP:(id):" + text
+  void debug_line(const std::string& line);
+  void event(const std::string& line);  // always logged
+  pki::LogSink pki_sink(const IsakmpSa& sa);
+  void set_state(IsakmpSa& sa, P1State to);
+  const TunnelConfig* tunnel(uint32_t id) const;
+  const config::IsakmpProfile* tunnel_profile(const TunnelConfig& t) const;
+  const config::IpsecProfile* tunnel_ipsec(const TunnelConfig& t) const;
+  IsakmpSa* find_sa(uint64_t cky_i, uint64_t cky_r);
+  IsakmpSa* established_with(uint32_t peer);
   // Sends `bytes` as our last message of sa's Main Mode (retransmitted).
-  void send_mm(IsakmpSa &sa, Bytes bytes);
-  void send_raw(const IsakmpSa &sa, const Bytes &bytes);
-  void fail(IsakmpSa &sa,
-            const std::string &reason); // ends a Main Mode; hold-down for ours
-  void remove_sa(IsakmpSa &sa, const std::string &reason);
-  void delete_child(ChildSa &c, bool tell_peer);
+  void send_mm(IsakmpSa& sa, Bytes bytes);
+  void send_raw(const IsakmpSa& sa, const Bytes& bytes);
+  void fail(IsakmpSa& sa,
+            const std::string& reason);  // ends a Main Mode; hold-down for ours
+  void remove_sa(IsakmpSa& sa, const std::string& reason);
+  void delete_child(ChildSa& c, bool tell_peer);
   void reap();
 
   // --- main_mode.cpp
-  void start_main_mode(const TunnelConfig &t, Clock::time_point now);
-  void on_main_mode(IsakmpSa *sa, const Message &m, const Endpoint &local,
-                    const Endpoint &remote);
-  void mm_responder_1(const Message &m, const Endpoint &local,
-                      const Endpoint &remote);
-  void mm_initiator_2(IsakmpSa &sa, const Message &m);
-  void mm_responder_3(IsakmpSa &sa, const Message &m);
-  void mm_initiator_4(IsakmpSa &sa, const Message &m);
-  void mm_responder_5(IsakmpSa &sa, const Message &m);
-  void mm_initiator_6(IsakmpSa &sa, const Message &m);
-  bool ke_nonce(IsakmpSa &sa, const Message &m); // the peer's KE/NONCE; keys
-  std::vector<Payload> ke_nonce_payloads(IsakmpSa &sa, bool initiator);
-  void add_natd(const IsakmpSa &sa, std::vector<Payload> &out);
-  void check_natd(IsakmpSa &sa, const Message &m);
-  void add_vendor_ids(std::vector<Payload> &out, bool responder);
-  void read_vendor_ids(IsakmpSa &sa, const Message &m);
-  std::vector<Payload> auth_payloads(IsakmpSa &sa); // ID, CERT, SIG or HASH
-  bool verify_auth(IsakmpSa &sa,
-                   const Message &m); // the peer's ID, CERT, SIG/HASH
-  std::optional<Bytes> find_psk(uint32_t peer,
-                                const config::IsakmpProfile *profile) const;
-  const config::IsakmpProfile *match_profile(const IdPayload &id) const;
-  IdPayload own_id(const IsakmpSa &sa) const;
-  std::vector<pki::Trustpoint> validation_list(const IsakmpSa &sa) const;
-  void phase1_complete(IsakmpSa &sa);
-  Parsed<Message> open_mm(IsakmpSa &sa, const Message &m);
+  void start_main_mode(const TunnelConfig& t, Clock::time_point now);
+  void on_main_mode(IsakmpSa* sa, const Message& m, const Endpoint& local, const Endpoint& remote);
+  void mm_responder_1(const Message& m, const Endpoint& local, const Endpoint& remote);
+  void mm_initiator_2(IsakmpSa& sa, const Message& m);
+  void mm_responder_3(IsakmpSa& sa, const Message& m);
+  void mm_initiator_4(IsakmpSa& sa, const Message& m);
+  void mm_responder_5(IsakmpSa& sa, const Message& m);
+  void mm_initiator_6(IsakmpSa& sa, const Message& m);
+  bool ke_nonce(IsakmpSa& sa, const Message& m);  // the peer's KE/NONCE; keys
+  std::vector<Payload> ke_nonce_payloads(IsakmpSa& sa, bool initiator);
+  void add_natd(const IsakmpSa& sa, std::vector<Payload>& out);
+  void check_natd(IsakmpSa& sa, const Message& m);
+  void add_vendor_ids(std::vector<Payload>& out, bool responder);
+  void read_vendor_ids(IsakmpSa& sa, const Message& m);
+  std::vector<Payload> auth_payloads(IsakmpSa& sa);  // ID, CERT, SIG or HASH
+  bool verify_auth(IsakmpSa& sa,
+                   const Message& m);  // the peer's ID, CERT, SIG/HASH
+  std::optional<Bytes> find_psk(uint32_t peer, const config::IsakmpProfile* profile) const;
+  const config::IsakmpProfile* match_profile(const IdPayload& id) const;
+  IdPayload own_id(const IsakmpSa& sa) const;
+  std::vector<pki::Trustpoint> validation_list(const IsakmpSa& sa) const;
+  void phase1_complete(IsakmpSa& sa);
+  Parsed<Message> open_mm(IsakmpSa& sa, const Message& m);
 
   // --- quick_mode.cpp
-  void start_quick_mode(IsakmpSa &sa, uint32_t tunnel, uint32_t replaces);
-  void on_quick_mode(IsakmpSa &sa, const Message &m);
-  void on_informational(IsakmpSa &sa, const Message &m);
-  void send_informational(IsakmpSa &sa, std::vector<Payload> payloads);
-  void send_delete_esp(IsakmpSa &sa, uint32_t spi_in);
-  void send_delete_isakmp(IsakmpSa &sa);
-  void send_dpd(IsakmpSa &sa, bool ack, uint32_t seq);
-  void send_qm(IsakmpSa &sa, QuickMode &qm, std::vector<Payload> payloads,
-               bool retransmit);
-  bool install(IsakmpSa &sa, QuickMode &qm);
-  std::vector<const config::TransformSet *>
-  transform_sets(const config::IpsecProfile &ip) const;
+  void start_quick_mode(IsakmpSa& sa, uint32_t tunnel, uint32_t replaces);
+  void on_quick_mode(IsakmpSa& sa, const Message& m);
+  void on_informational(IsakmpSa& sa, const Message& m);
+  void send_informational(IsakmpSa& sa, std::vector<Payload> payloads);
+  void send_delete_esp(IsakmpSa& sa, uint32_t spi_in);
+  void send_delete_isakmp(IsakmpSa& sa);
+  void send_dpd(IsakmpSa& sa, bool ack, uint32_t seq);
+  void send_qm(IsakmpSa& sa, QuickMode& qm, std::vector<Payload> payloads, bool retransmit);
+  bool install(IsakmpSa& sa, QuickMode& qm);
+  std::vector<const config::TransformSet*> transform_sets(const config::IpsecProfile& ip) const;
 };
 
 // Hash of NAT-D (RFC 3947 3.2): HASH(CKY-I | CKY-R | IP | Port).
-Bytes natd_hash(ike::IkeHash h, uint64_t cky_i, uint64_t cky_r, uint32_t addr,
-                uint16_t port);
+Bytes natd_hash(ike::IkeHash h, uint64_t cky_i, uint64_t cky_r, uint32_t addr, uint16_t port);
 // config transform set -> what the data plane runs, nullopt if it does not.
-std::optional<dp::Transform> dp_transform(config::EspCipher c,
-                                          config::EspAuth a);
+std::optional<dp::Transform> dp_transform(config::EspCipher c, config::EspAuth a);
 // IKEv1 RSA signature (RFC 2409 5.1): PKCS#1 v1.5 type 1 over the raw
 // HASH_I/HASH_R, no DigestInfo, as IOS and strongSwan compute it.
-ike::Result<Bytes> rsa_sign_hash(EVP_PKEY *key, ByteView hash);
-bool rsa_verify_hash(EVP_PKEY *key, ByteView hash, ByteView sig);
+ike::Result<Bytes> rsa_sign_hash(EVP_PKEY* key, ByteView hash);
+bool rsa_verify_hash(EVP_PKEY* key, ByteView hash, ByteView sig);
 std::string hex(ByteView b);
 
-} // namespace keyway::ikev1
+}  // namespace keyway::ikev1

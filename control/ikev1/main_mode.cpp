@@ -28,37 +28,31 @@ namespace keyway::ikev1 {
 
 namespace {
 
-Bytes body_of(const SaPayload &sa) {
+Bytes body_of(const SaPayload& sa) {
   Writer w;
   write(sa, w);
   return w.take();
 }
 
 bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() &&
-         std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) ==
-                  std::tolower(static_cast<unsigned char>(y));
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
          });
 }
 
 bool ends_with_domain(std::string_view name, std::string_view domain) {
-  if (domain.empty() || name.size() < domain.size())
-    return false;
+  if (domain.empty() || name.size() < domain.size()) return false;
   return iequals(name.substr(name.size() - domain.size()), domain);
 }
 
-std::string id_text(const IdPayload &id) {
+std::string id_text(const IdPayload& id) {
   if (id.type == static_cast<uint8_t>(IdType::kIpv4) && id.data.size() == 4)
-    return config::format_ipv4(uint32_t{id.data[0]} << 24 |
-                               uint32_t{id.data[1]} << 16 |
-                               uint32_t{id.data[2]} << 8 | id.data[3]);
+    return config::format_ipv4(uint32_t{id.data[0]} << 24 | uint32_t{id.data[1]} << 16 | uint32_t{id.data[2]} << 8 |
+                               id.data[3]);
   if (id.type == static_cast<uint8_t>(IdType::kDerAsn1Dn)) {
-    const uint8_t *p = id.data.data();
-    X509_NAME *n =
-        d2i_X509_NAME(nullptr, &p, static_cast<long>(id.data.size()));
-    if (!n)
-      return "<bad DN>";
+    const uint8_t* p = id.data.data();
+    X509_NAME* n = d2i_X509_NAME(nullptr, &p, static_cast<long>(id.data.size()));
+    if (!n) return "<bad DN>";
     std::string s = pki::format_dn(n);
     X509_NAME_free(n);
     return s;
@@ -66,46 +60,40 @@ std::string id_text(const IdPayload &id) {
   return std::string(id.data.begin(), id.data.end());
 }
 
-const char *id_type_word(uint8_t t) {
+const char* id_type_word(uint8_t t) {
   switch (static_cast<IdType>(t)) {
-  case IdType::kIpv4:
-    return "ID_IPV4_ADDR";
-  case IdType::kFqdn:
-    return "ID_FQDN";
-  case IdType::kUserFqdn:
-    return "ID_USER_FQDN";
-  case IdType::kDerAsn1Dn:
-    return "ID_DER_ASN1_DN";
-  default:
-    return "ID_UNKNOWN";
+    case IdType::kIpv4:
+      return "ID_IPV4_ADDR";
+    case IdType::kFqdn:
+      return "ID_FQDN";
+    case IdType::kUserFqdn:
+      return "ID_USER_FQDN";
+    case IdType::kDerAsn1Dn:
+      return "ID_DER_ASN1_DN";
+    default:
+      return "ID_UNKNOWN";
   }
 }
 
-} // namespace
+}  // namespace
 
-Bytes natd_hash(ike::IkeHash h, uint64_t cky_i, uint64_t cky_r, uint32_t addr,
-                uint16_t port) {
+Bytes natd_hash(ike::IkeHash h, uint64_t cky_i, uint64_t cky_r, uint32_t addr, uint16_t port) {
   Bytes in;
-  for (int i = 7; i >= 0; --i)
-    in.push_back(static_cast<uint8_t>(cky_i >> (8 * i)));
-  for (int i = 7; i >= 0; --i)
-    in.push_back(static_cast<uint8_t>(cky_r >> (8 * i)));
-  for (int i = 3; i >= 0; --i)
-    in.push_back(static_cast<uint8_t>(addr >> (8 * i)));
+  for (int i = 7; i >= 0; --i) in.push_back(static_cast<uint8_t>(cky_i >> (8 * i)));
+  for (int i = 7; i >= 0; --i) in.push_back(static_cast<uint8_t>(cky_r >> (8 * i)));
+  for (int i = 3; i >= 0; --i) in.push_back(static_cast<uint8_t>(addr >> (8 * i)));
   in.push_back(static_cast<uint8_t>(port >> 8));
   in.push_back(static_cast<uint8_t>(port));
   auto d = digest(h, in);
   return d ? d.take() : Bytes{};
 }
 
-ike::Result<Bytes> rsa_sign_hash(EVP_PKEY *key, ByteView hash) {
-  if (!key || EVP_PKEY_get_base_id(key) != EVP_PKEY_RSA)
-    return ike::Error{"IKEv1 rsa-sig needs an RSA key"};
-  EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new(key, nullptr);
+ike::Result<Bytes> rsa_sign_hash(EVP_PKEY* key, ByteView hash) {
+  if (!key || EVP_PKEY_get_base_id(key) != EVP_PKEY_RSA) return ike::Error{"IKEv1 rsa-sig needs an RSA key"};
+  EVP_PKEY_CTX* ctx = EVP_PKEY_CTX_new(key, nullptr);
   Bytes out;
   size_t len = 0;
-  bool ok = ctx && EVP_PKEY_sign_init(ctx) == 1 &&
-            EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_PKCS1_PADDING) == 1 &&
+  bool ok = ctx && EVP_PKEY_sign_init(ctx) == 1 && EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_PKCS1_PADDING) == 1 &&
             EVP_PKEY_sign(ctx, nullptr, &len, hash.data(), hash.size()) == 1;
   if (ok) {
     out.resize(len);
@@ -113,28 +101,23 @@ ike::Result<Bytes> rsa_sign_hash(EVP_PKEY *key, ByteView hash) {
     out.resize(len);
   }
   EVP_PKEY_CTX_free(ctx);
-  if (!ok)
-    return ike::Error{"RSA signing failed"};
+  if (!ok) return ike::Error{"RSA signing failed"};
   return out;
 }
 
-bool rsa_verify_hash(EVP_PKEY *key, ByteView hash, ByteView sig) {
-  if (!key || EVP_PKEY_get_base_id(key) != EVP_PKEY_RSA)
-    return false;
-  EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new(key, nullptr);
-  bool ok = ctx && EVP_PKEY_verify_init(ctx) == 1 &&
-            EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_PKCS1_PADDING) == 1 &&
-            EVP_PKEY_verify(ctx, sig.data(), sig.size(), hash.data(),
-                            hash.size()) == 1;
+bool rsa_verify_hash(EVP_PKEY* key, ByteView hash, ByteView sig) {
+  if (!key || EVP_PKEY_get_base_id(key) != EVP_PKEY_RSA) return false;
+  EVP_PKEY_CTX* ctx = EVP_PKEY_CTX_new(key, nullptr);
+  bool ok = ctx && EVP_PKEY_verify_init(ctx) == 1 && EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_PKCS1_PADDING) == 1 &&
+            EVP_PKEY_verify(ctx, sig.data(), sig.size(), hash.data(), hash.size()) == 1;
   EVP_PKEY_CTX_free(ctx);
   return ok;
 }
 
 // ------------------------------------------------------------- start (MM1)
 
-void Engine::Impl::start_main_mode(const TunnelConfig &t,
-                                   Clock::time_point now) {
-  const config::IsakmpProfile *profile = tunnel_profile(t);
+void Engine::Impl::start_main_mode(const TunnelConfig& t, Clock::time_point now) {
+  const config::IsakmpProfile* profile = tunnel_profile(t);
   if (!profile) {
     debug(nullptr, " " + t.interface + ": no ISAKMP profile; not initiating");
     return;
@@ -151,7 +134,7 @@ void Engine::Impl::start_main_mode(const TunnelConfig &t,
   sa->cky_i = random64();
   sa->created = now;
   sa->profile = profile;
-  IsakmpSa &s = *sa;
+  IsakmpSa& s = *sa;
   sas_.push_back(std::move(sa));
   debug(&s, " SA request profile is " + profile->name);
   SaPayload offer = phase1_sa(cfg_.isakmp_policies);
@@ -159,80 +142,73 @@ void Engine::Impl::start_main_mode(const TunnelConfig &t,
   Message m;
   m.header.cky_i = s.cky_i;
   m.header.exchange = ExchangeType::kMainMode;
-  m.payloads.push_back(
-      Payload{static_cast<uint8_t>(PayloadType::kSa), s.sai_b});
+  m.payloads.push_back(Payload{static_cast<uint8_t>(PayloadType::kSa), s.sai_b});
   add_vendor_ids(m.payloads, false);
   debug(&s, " beginning Main Mode exchange");
   set_state(s, P1State::kIMm1);
   send_mm(s, serialize(m));
 }
 
-void Engine::Impl::add_vendor_ids(std::vector<Payload> &out, bool responder) {
+void Engine::Impl::add_vendor_ids(std::vector<Payload>& out, bool responder) {
   out.push_back(make_opaque(PayloadType::kVendor, vid_nat_t_rfc3947().bytes));
   out.push_back(make_opaque(PayloadType::kVendor, vid_dpd().bytes));
   out.push_back(make_opaque(PayloadType::kVendor, vid_cisco_ios().bytes));
-  if (responder)
-    out.push_back(make_opaque(PayloadType::kVendor, vid_cisco_unity().bytes));
+  if (responder) out.push_back(make_opaque(PayloadType::kVendor, vid_cisco_unity().bytes));
 }
 
-void Engine::Impl::read_vendor_ids(IsakmpSa &sa, const Message &m) {
-  for (const Payload *p : m.all(PayloadType::kVendor)) {
+void Engine::Impl::read_vendor_ids(IsakmpSa& sa, const Message& m) {
+  for (const Payload* p : m.all(PayloadType::kVendor)) {
     auto name = vendor_name(p->body);
     if (!name) {
       debug(&sa, " processing vendor id payload");
       continue;
     }
     debug(&sa, " vendor ID is " + std::string(*name));
-    if (*name == vid_nat_t_rfc3947().name)
-      sa.peer_natt = true;
-    if (*name == vid_dpd().name)
-      sa.peer_dpd = true;
+    if (*name == vid_nat_t_rfc3947().name) sa.peer_natt = true;
+    if (*name == vid_dpd().name) sa.peer_dpd = true;
   }
 }
 
-void Engine::Impl::on_main_mode(IsakmpSa *sa, const Message &m,
-                                const Endpoint &local, const Endpoint &remote) {
+void Engine::Impl::on_main_mode(IsakmpSa* sa, const Message& m, const Endpoint& local, const Endpoint& remote) {
   if (m.header.message_id != 0) {
     ++counters_.rx_unexpected;
     return;
   }
   switch (sa->state) {
-  case P1State::kIMm1:
-    mm_initiator_2(*sa, m);
-    break;
-  case P1State::kRMm2:
-    mm_responder_3(*sa, m);
-    break;
-  case P1State::kIMm3:
-    mm_initiator_4(*sa, m);
-    break;
-  case P1State::kRMm4:
-  case P1State::kRMm5:
-    // MM5 may come from the NAT-T port now (RFC 3947 4).
-    if (m.header.encrypted()) {
-      IsakmpSa &s = *sa;
-      s.local = local;
-      s.remote = remote;
-      mm_responder_5(s, m);
-    } else {
+    case P1State::kIMm1:
+      mm_initiator_2(*sa, m);
+      break;
+    case P1State::kRMm2:
+      mm_responder_3(*sa, m);
+      break;
+    case P1State::kIMm3:
+      mm_initiator_4(*sa, m);
+      break;
+    case P1State::kRMm4:
+    case P1State::kRMm5:
+      // MM5 may come from the NAT-T port now (RFC 3947 4).
+      if (m.header.encrypted()) {
+        IsakmpSa& s = *sa;
+        s.local = local;
+        s.remote = remote;
+        mm_responder_5(s, m);
+      } else {
+        ++counters_.rx_unexpected;
+      }
+      break;
+    case P1State::kIMm5:
+      mm_initiator_6(*sa, m);
+      break;
+    default:
       ++counters_.rx_unexpected;
-    }
-    break;
-  case P1State::kIMm5:
-    mm_initiator_6(*sa, m);
-    break;
-  default:
-    ++counters_.rx_unexpected;
-    debug(sa, " unexpected Main Mode message in state " +
-                  std::string(state_name(sa->state)));
+      debug(sa, " unexpected Main Mode message in state " + std::string(state_name(sa->state)));
   }
 }
 
 // ----------------------------------------------------- responder: MM1, MM2
 
-void Engine::Impl::mm_responder_1(const Message &m, const Endpoint &local,
-                                  const Endpoint &remote) {
-  const Payload *sap = m.find(PayloadType::kSa);
+void Engine::Impl::mm_responder_1(const Message& m, const Endpoint& local, const Endpoint& remote) {
+  const Payload* sap = m.find(PayloadType::kSa);
   if (!sap || m.header.encrypted()) {
     ++counters_.rx_unexpected;
     return;
@@ -248,14 +224,13 @@ void Engine::Impl::mm_responder_1(const Message &m, const Endpoint &local,
   sa->local = local;
   sa->remote = remote;
   sa->created = now_;
-  IsakmpSa &s = *sa;
+  IsakmpSa& s = *sa;
   debug(&s, " processing SA payload. message ID = 0");
-  if (!match || (match->suite.auth != config::IkeAuthMethod::kPreShare &&
-                 match->suite.auth != config::IkeAuthMethod::kRsaSig)) {
+  if (!match ||
+      (match->suite.auth != config::IkeAuthMethod::kPreShare && match->suite.auth != config::IkeAuthMethod::kRsaSig)) {
     ++counters_.p1_failed;
     debug(&s, "atts are not acceptable. Next payload is 0");
-    debug(&s, "phase 1 SA policy not acceptable! (local " +
-                  config::format_ipv4(local.addr) + " remote " +
+    debug(&s, "phase 1 SA policy not acceptable! (local " + config::format_ipv4(local.addr) + " remote " +
                   config::format_ipv4(remote.addr) + ")");
     Message n;
     n.header.cky_i = m.header.cky_i;
@@ -266,10 +241,8 @@ void Engine::Impl::mm_responder_1(const Message &m, const Endpoint &local,
     host_.send(local, remote, serialize(n));
     return;
   }
-  debug(&s, "Checking ISAKMP transform " + std::to_string(match->transform) +
-                " against priority " +
-                std::to_string(cfg_.isakmp_policies[match->policy].priority) +
-                " policy");
+  debug(&s, "Checking ISAKMP transform " + std::to_string(match->transform) + " against priority " +
+                std::to_string(cfg_.isakmp_policies[match->policy].priority) + " policy");
   debug(&s, "atts are acceptable. Next payload is 0");
   sa->cky_r = random64();
   sa->suite = match->suite;
@@ -278,9 +251,8 @@ void Engine::Impl::mm_responder_1(const Message &m, const Endpoint &local,
   read_vendor_ids(s, m);
   set_state(s, P1State::kRMm1);
   Proposal chosen{offered->proposals[0].number, kProtoIsakmp, {}, {}};
-  for (const Transform &t : offered->proposals[0].transforms)
-    if (t.number == match->transform)
-      chosen.transforms.push_back(t);
+  for (const Transform& t : offered->proposals[0].transforms)
+    if (t.number == match->transform) chosen.transforms.push_back(t);
   SaPayload reply{kDoiIpsec, kSituationIdentityOnly, {chosen}};
   Message r;
   r.header.cky_i = s.cky_i;
@@ -294,13 +266,11 @@ void Engine::Impl::mm_responder_1(const Message &m, const Endpoint &local,
 
 // ---------------------------------------------------- initiator: MM2, MM3
 
-void Engine::Impl::mm_initiator_2(IsakmpSa &sa, const Message &m) {
-  const Payload *sap = m.find(PayloadType::kSa);
-  auto chosen = sap ? parse_sa(sap->body)
-                    : Result<SaPayload>(ike::Error{"no SA payload"});
+void Engine::Impl::mm_initiator_2(IsakmpSa& sa, const Message& m) {
+  const Payload* sap = m.find(PayloadType::kSa);
+  auto chosen = sap ? parse_sa(sap->body) : Result<SaPayload>(ike::Error{"no SA payload"});
   std::optional<Phase1Match> match;
-  if (chosen && chosen->proposals.size() == 1 &&
-      chosen->proposals[0].transforms.size() == 1)
+  if (chosen && chosen->proposals.size() == 1 && chosen->proposals[0].transforms.size() == 1)
     match = match_phase1(*chosen, cfg_.isakmp_policies);
   if (!match) {
     ++counters_.rx_unexpected;
@@ -316,8 +286,7 @@ void Engine::Impl::mm_initiator_2(IsakmpSa &sa, const Message &m) {
   if (sa.suite.auth == config::IkeAuthMethod::kPreShare) {
     auto psk = find_psk(sa.remote.addr, sa.profile);
     if (!psk) {
-      debug(&sa, "No pre-shared key with " +
-                     config::format_ipv4(sa.remote.addr) + "!");
+      debug(&sa, "No pre-shared key with " + config::format_ipv4(sa.remote.addr) + "!");
       fail(sa, "no pre-shared key");
       return;
     }
@@ -332,32 +301,27 @@ void Engine::Impl::mm_initiator_2(IsakmpSa &sa, const Message &m) {
     // The initiator knows its profile: `ca trust-point` narrows the CRs.
     std::vector<pki::Trustpoint> list;
     if (sa.profile && !sa.profile->ca_trustpoints.empty()) {
-      for (const pki::Trustpoint &tp : tps_)
-        for (const config::NameRef &n : sa.profile->ca_trustpoints)
-          if (n.name == tp.name)
-            list.push_back(tp);
+      for (const pki::Trustpoint& tp : tps_)
+        for (const config::NameRef& n : sa.profile->ca_trustpoints)
+          if (n.name == tp.name) list.push_back(tp);
     } else {
       list = tps_;
     }
-    for (const pki::CertReq &cr : pki::build_certreq_ikev1(list, pki_sink(sa)))
-      r.payloads.push_back(
-          make(PayloadType::kCr, CertPayload{cr.type, cr.body}));
+    for (const pki::CertReq& cr : pki::build_certreq_ikev1(list, pki_sink(sa)))
+      r.payloads.push_back(make(PayloadType::kCr, CertPayload{cr.type, cr.body}));
   }
   r.payloads.push_back(make_opaque(PayloadType::kVendor, vid_dpd().bytes));
-  r.payloads.push_back(
-      make_opaque(PayloadType::kVendor, vid_cisco_ios().bytes));
+  r.payloads.push_back(make_opaque(PayloadType::kVendor, vid_cisco_ios().bytes));
   r.payloads.push_back(make_opaque(PayloadType::kVendor, vid_xauth().bytes));
   add_natd(sa, r.payloads);
   set_state(sa, P1State::kIMm3);
   send_mm(sa, serialize(r));
 }
 
-std::vector<Payload> Engine::Impl::ke_nonce_payloads(IsakmpSa &sa,
-                                                     bool initiator) {
+std::vector<Payload> Engine::Impl::ke_nonce_payloads(IsakmpSa& sa, bool initiator) {
   auto kex = ike::KeyExchange::generate(sa.suite.group);
   std::vector<Payload> out;
-  if (!kex)
-    return out;
+  if (!kex) return out;
   sa.kex = kex.take();
   Bytes nonce(32);
   random(nonce.data(), nonce.size());
@@ -368,42 +332,30 @@ std::vector<Payload> Engine::Impl::ke_nonce_payloads(IsakmpSa &sa,
   return out;
 }
 
-void Engine::Impl::add_natd(const IsakmpSa &sa, std::vector<Payload> &out) {
-  if (!sa.peer_natt)
-    return;
-  out.push_back(make_opaque(PayloadType::kNatD,
-                            natd_hash(sa.suite.hash, sa.cky_i, sa.cky_r,
-                                      sa.remote.addr, sa.remote.port)));
-  out.push_back(make_opaque(PayloadType::kNatD,
-                            natd_hash(sa.suite.hash, sa.cky_i, sa.cky_r,
-                                      sa.local.addr, sa.local.port)));
+void Engine::Impl::add_natd(const IsakmpSa& sa, std::vector<Payload>& out) {
+  if (!sa.peer_natt) return;
+  out.push_back(
+      make_opaque(PayloadType::kNatD, natd_hash(sa.suite.hash, sa.cky_i, sa.cky_r, sa.remote.addr, sa.remote.port)));
+  out.push_back(
+      make_opaque(PayloadType::kNatD, natd_hash(sa.suite.hash, sa.cky_i, sa.cky_r, sa.local.addr, sa.local.port)));
 }
 
-void Engine::Impl::check_natd(IsakmpSa &sa, const Message &m) {
+void Engine::Impl::check_natd(IsakmpSa& sa, const Message& m) {
   auto natd = m.all(PayloadType::kNatD);
-  if (!sa.peer_natt || natd.size() < 2)
-    return;
-  Bytes me = natd_hash(sa.suite.hash, sa.cky_i, sa.cky_r, sa.local.addr,
-                       sa.local.port);
-  Bytes peer = natd_hash(sa.suite.hash, sa.cky_i, sa.cky_r, sa.remote.addr,
-                         sa.remote.port);
+  if (!sa.peer_natt || natd.size() < 2) return;
+  Bytes me = natd_hash(sa.suite.hash, sa.cky_i, sa.cky_r, sa.local.addr, sa.local.port);
+  Bytes peer = natd_hash(sa.suite.hash, sa.cky_i, sa.cky_r, sa.remote.addr, sa.remote.port);
   sa.nat_local = natd[0]->body != me;
-  sa.nat_remote =
-      std::none_of(natd.begin() + 1, natd.end(),
-                   [&](const Payload *p) { return p->body == peer; });
-  if (sa.nat_local)
-    debug(&sa, "NAT found, the node inside NAT");
-  if (sa.nat_remote)
-    debug(&sa, "NAT found, the peer is inside NAT");
-  if (!sa.nat())
-    debug(&sa, "NAT not found, local and remote addresses match");
+  sa.nat_remote = std::none_of(natd.begin() + 1, natd.end(), [&](const Payload* p) { return p->body == peer; });
+  if (sa.nat_local) debug(&sa, "NAT found, the node inside NAT");
+  if (sa.nat_remote) debug(&sa, "NAT found, the peer is inside NAT");
+  if (!sa.nat()) debug(&sa, "NAT not found, local and remote addresses match");
 }
 
-bool Engine::Impl::ke_nonce(IsakmpSa &sa, const Message &m) {
-  const Payload *ke = m.find(PayloadType::kKe);
-  const Payload *nonce = m.find(PayloadType::kNonce);
-  if (!ke || !nonce || !sa.kex ||
-      ke->body.size() != sa.kex->public_value().size()) {
+bool Engine::Impl::ke_nonce(IsakmpSa& sa, const Message& m) {
+  const Payload* ke = m.find(PayloadType::kKe);
+  const Payload* nonce = m.find(PayloadType::kNonce);
+  if (!ke || !nonce || !sa.kex || ke->body.size() != sa.kex->public_value().size()) {
     ++counters_.rx_unexpected;
     debug(&sa, " KE or NONCE missing or of the wrong size; dropped");
     return false;
@@ -416,13 +368,10 @@ bool Engine::Impl::ke_nonce(IsakmpSa &sa, const Message &m) {
     debug(&sa, " DH: " + gxy.error());
     return false;
   }
-  auto skeyid = sa.suite.auth == config::IkeAuthMethod::kPreShare
-                    ? skeyid_psk(sa.suite.hash, sa.psk, sa.ni, sa.nr)
-                    : skeyid_signature(sa.suite.hash, sa.ni, sa.nr, *gxy);
-  if (!skeyid)
-    return false;
-  auto keys = derive_phase1(sa.suite.hash, sa.suite.cipher, skeyid.take(), *gxy,
-                            sa.cky_i, sa.cky_r);
+  auto skeyid = sa.suite.auth == config::IkeAuthMethod::kPreShare ? skeyid_psk(sa.suite.hash, sa.psk, sa.ni, sa.nr)
+                                                                  : skeyid_signature(sa.suite.hash, sa.ni, sa.nr, *gxy);
+  if (!skeyid) return false;
+  auto keys = derive_phase1(sa.suite.hash, sa.suite.cipher, skeyid.take(), *gxy, sa.cky_i, sa.cky_r);
   auto iv = phase1_iv(sa.suite.hash, sa.suite.cipher, sa.gxi, sa.gxr);
   if (!keys || !iv) {
     debug(&sa, " key derivation failed");
@@ -438,7 +387,7 @@ bool Engine::Impl::ke_nonce(IsakmpSa &sa, const Message &m) {
 
 // ---------------------------------------------------- responder: MM3, MM4
 
-void Engine::Impl::mm_responder_3(IsakmpSa &sa, const Message &m) {
+void Engine::Impl::mm_responder_3(IsakmpSa& sa, const Message& m) {
   if (m.header.encrypted()) {
     ++counters_.rx_unexpected;
     return;
@@ -447,29 +396,25 @@ void Engine::Impl::mm_responder_3(IsakmpSa &sa, const Message &m) {
     // No ID yet: the key is found by the peer's address (IOS keyrings).
     auto psk = find_psk(sa.remote.addr, nullptr);
     if (!psk) {
-      debug(&sa, "No pre-shared key with " +
-                     config::format_ipv4(sa.remote.addr) + "!");
+      debug(&sa, "No pre-shared key with " + config::format_ipv4(sa.remote.addr) + "!");
       fail(sa, "no pre-shared key");
       return;
     }
     sa.psk = *psk;
   }
   std::vector<Payload> reply = ke_nonce_payloads(sa, false);
-  if (reply.empty() || !ke_nonce(sa, m))
-    return;
+  if (reply.empty() || !ke_nonce(sa, m)) return;
   set_state(sa, P1State::kRMm3);
   read_vendor_ids(sa, m);
   check_natd(sa, m);
   if (sa.suite.auth == config::IkeAuthMethod::kRsaSig) {
     std::vector<Bytes> crs;
-    for (const Payload *p : m.all(PayloadType::kCr)) {
+    for (const Payload* p : m.all(PayloadType::kCr)) {
       debug(&sa, " processing CERT_REQ payload. message ID = 0");
       auto cr = parse_cr(p->body);
-      if (!cr)
-        continue;
+      if (!cr) continue;
       auto dn = pki::parse_certreq_ikev1(cr->encoding, cr->data);
-      if (dn)
-        crs.push_back(dn.take());
+      if (dn) crs.push_back(dn.take());
     }
     sa.peer_crs = crs;
     // The profile is not known before MM5: any trust-point may answer.
@@ -481,14 +426,11 @@ void Engine::Impl::mm_responder_3(IsakmpSa &sa, const Message &m) {
   r.header.exchange = ExchangeType::kMainMode;
   r.payloads = std::move(reply);
   if (sa.suite.auth == config::IkeAuthMethod::kRsaSig)
-    for (const pki::CertReq &cr : pki::build_certreq_ikev1(tps_, pki_sink(sa)))
-      r.payloads.push_back(
-          make(PayloadType::kCr, CertPayload{cr.type, cr.body}));
-  r.payloads.push_back(
-      make_opaque(PayloadType::kVendor, vid_cisco_unity().bytes));
+    for (const pki::CertReq& cr : pki::build_certreq_ikev1(tps_, pki_sink(sa)))
+      r.payloads.push_back(make(PayloadType::kCr, CertPayload{cr.type, cr.body}));
+  r.payloads.push_back(make_opaque(PayloadType::kVendor, vid_cisco_unity().bytes));
   r.payloads.push_back(make_opaque(PayloadType::kVendor, vid_dpd().bytes));
-  r.payloads.push_back(
-      make_opaque(PayloadType::kVendor, vid_cisco_ios().bytes));
+  r.payloads.push_back(make_opaque(PayloadType::kVendor, vid_cisco_ios().bytes));
   r.payloads.push_back(make_opaque(PayloadType::kVendor, vid_xauth().bytes));
   add_natd(sa, r.payloads);
   debug(&sa, "Input = IKE_MESG_INTERNAL, IKE_PROCESS_COMPLETE");
@@ -498,10 +440,9 @@ void Engine::Impl::mm_responder_3(IsakmpSa &sa, const Message &m) {
 
 // ---------------------------------------------------- initiator: MM4, MM5
 
-void Engine::Impl::mm_initiator_4(IsakmpSa &sa, const Message &m) {
+void Engine::Impl::mm_initiator_4(IsakmpSa& sa, const Message& m) {
   if (m.header.encrypted() || !ke_nonce(sa, m)) {
-    if (m.header.encrypted())
-      ++counters_.rx_unexpected;
+    if (m.header.encrypted()) ++counters_.rx_unexpected;
     return;
   }
   set_state(sa, P1State::kIMm4);
@@ -515,22 +456,18 @@ void Engine::Impl::mm_initiator_4(IsakmpSa &sa, const Message &m) {
   }
   if (sa.suite.auth == config::IkeAuthMethod::kRsaSig) {
     std::vector<Bytes> crs;
-    for (const Payload *p : m.all(PayloadType::kCr)) {
+    for (const Payload* p : m.all(PayloadType::kCr)) {
       debug(&sa, " processing CERT_REQ payload. message ID = 0");
       auto cr = parse_cr(p->body);
-      if (!cr)
-        continue;
+      if (!cr) continue;
       auto dn = pki::parse_certreq_ikev1(cr->encoding, cr->data);
-      if (dn)
-        crs.push_back(dn.take());
+      if (dn) crs.push_back(dn.take());
     }
     sa.peer_crs = crs;
     std::vector<std::string> names;
     if (sa.profile)
-      for (const config::NameRef &n : sa.profile->ca_trustpoints)
-        names.push_back(n.name);
-    sa.chosen = pki::choose_ikev1(crs, tps_, names.empty() ? nullptr : &names,
-                                  pki_sink(sa));
+      for (const config::NameRef& n : sa.profile->ca_trustpoints) names.push_back(n.name);
+    sa.chosen = pki::choose_ikev1(crs, tps_, names.empty() ? nullptr : &names, pki_sink(sa));
     if (!sa.chosen.ok()) {
       debug(&sa, " no trustpoint to sign with: " + sa.chosen.reason);
       fail(sa, "no certificate");
@@ -543,19 +480,15 @@ void Engine::Impl::mm_initiator_4(IsakmpSa &sa, const Message &m) {
     return;
   }
   bool first_contact =
-      std::none_of(sas_.begin(), sas_.end(),
-                   [&](const auto &o) {
-                     return o.get() != &sa && o->established_p1() &&
-                            o->remote.addr == sa.remote.addr;
-                   }) &&
-      std::none_of(children_.begin(), children_.end(),
-                   [&](const ChildSa &c) { return c.peer == sa.remote.addr; });
+      std::none_of(
+          sas_.begin(), sas_.end(),
+          [&](const auto& o) { return o.get() != &sa && o->established_p1() && o->remote.addr == sa.remote.addr; }) &&
+      std::none_of(children_.begin(), children_.end(), [&](const ChildSa& c) { return c.peer == sa.remote.addr; });
   if (first_contact) {
     NotifyPayload ic;
     ic.type = static_cast<uint16_t>(NotifyType::kInitialContact);
     for (uint64_t c : {sa.cky_i, sa.cky_r})
-      for (int i = 7; i >= 0; --i)
-        ic.spi.push_back(static_cast<uint8_t>(c >> (8 * i)));
+      for (int i = 7; i >= 0; --i) ic.spi.push_back(static_cast<uint8_t>(c >> (8 * i)));
     payloads.push_back(make(PayloadType::kNotify, ic));
   }
   Message r;
@@ -572,22 +505,21 @@ void Engine::Impl::mm_initiator_4(IsakmpSa &sa, const Message &m) {
   send_mm(sa, sealed.take());
 }
 
-IdPayload Engine::Impl::own_id(const IsakmpSa &sa) const {
+IdPayload Engine::Impl::own_id(const IsakmpSa& sa) const {
   IdPayload id = IdPayload::ipv4(sa.local.addr);
   if (sa.profile && sa.profile->self_identity) {
     switch (sa.profile->self_identity->kind) {
-    case config::IdKind::kFqdn:
-      id = IdPayload::text(IdType::kFqdn, cfg_.fqdn());
-      break;
-    case config::IdKind::kUserFqdn:
-      id = IdPayload::text(IdType::kUserFqdn, sa.profile->self_identity->value);
-      break;
-    case config::IdKind::kDn:
-      if (sa.chosen.ok() && !sa.chosen.chain.empty())
-        id = IdPayload::der_dn(sa.chosen.chain[0].subject_der());
-      break;
-    default:
-      break;
+      case config::IdKind::kFqdn:
+        id = IdPayload::text(IdType::kFqdn, cfg_.fqdn());
+        break;
+      case config::IdKind::kUserFqdn:
+        id = IdPayload::text(IdType::kUserFqdn, sa.profile->self_identity->value);
+        break;
+      case config::IdKind::kDn:
+        if (sa.chosen.ok() && !sa.chosen.chain.empty()) id = IdPayload::der_dn(sa.chosen.chain[0].subject_der());
+        break;
+      default:
+        break;
     }
   }
   id.protocol = 17;
@@ -595,30 +527,24 @@ IdPayload Engine::Impl::own_id(const IsakmpSa &sa) const {
   return id;
 }
 
-std::vector<Payload> Engine::Impl::auth_payloads(IsakmpSa &sa) {
+std::vector<Payload> Engine::Impl::auth_payloads(IsakmpSa& sa) {
   IdPayload id = own_id(sa);
   Payload idp = make(PayloadType::kId, id);
   bool rsa = sa.suite.auth == config::IkeAuthMethod::kRsaSig;
-  debug(&sa, std::string("SA is doing ") +
-                 (rsa ? "RSA signature" : "pre-shared key") +
+  debug(&sa, std::string("SA is doing ") + (rsa ? "RSA signature" : "pre-shared key") +
                  " authentication using id type " + id_type_word(id.type));
   if (debug_) {
     debug_line("ISAKMP (" + std::to_string(sa.id) + "): ID payload");
     debug_line("\tnext-payload : " + std::to_string(rsa ? 6 : 8));
     debug_line("\ttype         : " + std::to_string(id.type));
-    debug_line(std::string("\t") +
-               (id.type == 2 ? "FQDN name    : " : "addr         : ") +
-               id_text(id));
+    debug_line(std::string("\t") + (id.type == 2 ? "FQDN name    : " : "addr         : ") + id_text(id));
     debug_line("\tprotocol     : " + std::to_string(id.protocol));
     debug_line("\tport         : " + std::to_string(id.port));
     debug_line("\tlength       : " + std::to_string(idp.body.size() + 4 - 4));
   }
-  auto h = sa.initiator ? hash_i(sa.suite.hash, sa.keys.skeyid, sa.gxi, sa.gxr,
-                                 sa.cky_i, sa.cky_r, sa.sai_b, idp.body)
-                        : hash_r(sa.suite.hash, sa.keys.skeyid, sa.gxi, sa.gxr,
-                                 sa.cky_i, sa.cky_r, sa.sai_b, idp.body);
-  if (!h)
-    return {};
+  auto h = sa.initiator ? hash_i(sa.suite.hash, sa.keys.skeyid, sa.gxi, sa.gxr, sa.cky_i, sa.cky_r, sa.sai_b, idp.body)
+                        : hash_r(sa.suite.hash, sa.keys.skeyid, sa.gxi, sa.gxr, sa.cky_i, sa.cky_r, sa.sai_b, idp.body);
+  if (!h) return {};
   std::vector<Payload> out{idp};
   if (!rsa) {
     out.push_back(make_opaque(PayloadType::kHash, *h));
@@ -628,15 +554,11 @@ std::vector<Payload> Engine::Impl::auth_payloads(IsakmpSa &sa) {
     debug(&sa, " no certificate to send: " + sa.chosen.reason);
     return {};
   }
-  for (const pki::Certificate &c : sa.chosen.chain) {
-    debug_line("ISAKMP (" + std::to_string(sa.id) +
-               "): constructing CERT payload for " +
-               pki::format_dn(c.subject()));
-    out.push_back(
-        make(PayloadType::kCert, CertPayload{kCertX509Signature, c.der()}));
+  for (const pki::Certificate& c : sa.chosen.chain) {
+    debug_line("ISAKMP (" + std::to_string(sa.id) + "): constructing CERT payload for " + pki::format_dn(c.subject()));
+    out.push_back(make(PayloadType::kCert, CertPayload{kCertX509Signature, c.der()}));
   }
-  debug(&sa, " using the " + sa.chosen.trustpoint->name +
-                 " trustpoint's keypair to sign");
+  debug(&sa, " using the " + sa.chosen.trustpoint->name + " trustpoint's keypair to sign");
   auto sig = rsa_sign_hash(sa.chosen.trustpoint->key.get(), *h);
   if (!sig) {
     debug(&sa, " " + sig.error());
@@ -646,103 +568,76 @@ std::vector<Payload> Engine::Impl::auth_payloads(IsakmpSa &sa) {
   return out;
 }
 
-std::optional<Bytes>
-Engine::Impl::find_psk(uint32_t peer,
-                       const config::IsakmpProfile *profile) const {
-  std::vector<const config::PresharedKey *> keys;
-  const config::Keyring *kr = profile && profile->keyring
-                                  ? cfg_.keyring(profile->keyring->name)
-                                  : nullptr;
+std::optional<Bytes> Engine::Impl::find_psk(uint32_t peer, const config::IsakmpProfile* profile) const {
+  std::vector<const config::PresharedKey*> keys;
+  const config::Keyring* kr = profile && profile->keyring ? cfg_.keyring(profile->keyring->name) : nullptr;
   if (kr) {
-    for (const auto &k : kr->keys)
-      keys.push_back(&k);
+    for (const auto& k : kr->keys) keys.push_back(&k);
   } else {
-    for (const auto &k : cfg_.isakmp_keys)
-      keys.push_back(&k);
+    for (const auto& k : cfg_.isakmp_keys) keys.push_back(&k);
     if (!profile)
-      for (const auto &r : cfg_.keyrings)
-        for (const auto &k : r.keys)
-          keys.push_back(&k);
+      for (const auto& r : cfg_.keyrings)
+        for (const auto& k : r.keys) keys.push_back(&k);
   }
-  const config::PresharedKey *best = nullptr;
-  for (const config::PresharedKey *k : keys) {
-    if (k->kind != config::PresharedKey::Kind::kAddress)
-      continue;
-    if ((peer & k->address.mask) != (k->address.addr & k->address.mask))
-      continue;
-    if (!best || config::prefix_length(k->address.mask) >
-                     config::prefix_length(best->address.mask))
-      best = k;
+  const config::PresharedKey* best = nullptr;
+  for (const config::PresharedKey* k : keys) {
+    if (k->kind != config::PresharedKey::Kind::kAddress) continue;
+    if ((peer & k->address.mask) != (k->address.addr & k->address.mask)) continue;
+    if (!best || config::prefix_length(k->address.mask) > config::prefix_length(best->address.mask)) best = k;
   }
-  if (!best)
-    return std::nullopt;
+  if (!best) return std::nullopt;
   return Bytes(best->key.begin(), best->key.end());
 }
 
-const config::IsakmpProfile *
-Engine::Impl::match_profile(const IdPayload &id) const {
+const config::IsakmpProfile* Engine::Impl::match_profile(const IdPayload& id) const {
   std::string text = id_text(id);
-  bool v4 =
-      id.type == static_cast<uint8_t>(IdType::kIpv4) && id.data.size() == 4;
-  uint32_t addr = v4 ? uint32_t{id.data[0]} << 24 | uint32_t{id.data[1]} << 16 |
-                           uint32_t{id.data[2]} << 8 | id.data[3]
-                     : 0;
-  const config::IsakmpProfile *domain_match = nullptr;
-  for (const config::IsakmpProfile &p : cfg_.isakmp_profiles) {
-    for (const config::IsakmpMatch &mt : p.matches) {
+  bool v4 = id.type == static_cast<uint8_t>(IdType::kIpv4) && id.data.size() == 4;
+  uint32_t addr =
+      v4 ? uint32_t{id.data[0]} << 24 | uint32_t{id.data[1]} << 16 | uint32_t{id.data[2]} << 8 | id.data[3] : 0;
+  const config::IsakmpProfile* domain_match = nullptr;
+  for (const config::IsakmpProfile& p : cfg_.isakmp_profiles) {
+    for (const config::IsakmpMatch& mt : p.matches) {
       using K = config::IsakmpMatch::Kind;
       switch (mt.kind) {
-      case K::kHost:
-        if (id.type == static_cast<uint8_t>(IdType::kFqdn) &&
-            iequals(text, mt.value))
-          return &p;
-        break;
-      case K::kHostDomain:
-        if (id.type == static_cast<uint8_t>(IdType::kFqdn) &&
-            ends_with_domain(text, mt.value) && !domain_match)
-          domain_match = &p;
-        break;
-      case K::kAddress:
-        if (v4 &&
-            (addr & mt.address.mask) == (mt.address.addr & mt.address.mask))
-          return &p;
-        break;
-      case K::kUserFqdn:
-        if (id.type == static_cast<uint8_t>(IdType::kUserFqdn) &&
-            iequals(text, mt.value))
-          return &p;
-        break;
-      case K::kUserFqdnDomain:
-        if (id.type == static_cast<uint8_t>(IdType::kUserFqdn) &&
-            ends_with_domain(text, mt.value) && !domain_match)
-          domain_match = &p;
-        break;
+        case K::kHost:
+          if (id.type == static_cast<uint8_t>(IdType::kFqdn) && iequals(text, mt.value)) return &p;
+          break;
+        case K::kHostDomain:
+          if (id.type == static_cast<uint8_t>(IdType::kFqdn) && ends_with_domain(text, mt.value) && !domain_match)
+            domain_match = &p;
+          break;
+        case K::kAddress:
+          if (v4 && (addr & mt.address.mask) == (mt.address.addr & mt.address.mask)) return &p;
+          break;
+        case K::kUserFqdn:
+          if (id.type == static_cast<uint8_t>(IdType::kUserFqdn) && iequals(text, mt.value)) return &p;
+          break;
+        case K::kUserFqdnDomain:
+          if (id.type == static_cast<uint8_t>(IdType::kUserFqdn) && ends_with_domain(text, mt.value) && !domain_match)
+            domain_match = &p;
+          break;
       }
     }
   }
   return domain_match;
 }
 
-std::vector<pki::Trustpoint>
-Engine::Impl::validation_list(const IsakmpSa &sa) const {
-  if (!sa.profile || sa.profile->ca_trustpoints.empty())
-    return tps_;
+std::vector<pki::Trustpoint> Engine::Impl::validation_list(const IsakmpSa& sa) const {
+  if (!sa.profile || sa.profile->ca_trustpoints.empty()) return tps_;
   std::vector<pki::Trustpoint> out;
-  for (const config::NameRef &n : sa.profile->ca_trustpoints)
-    for (const pki::Trustpoint &tp : tps_)
-      if (tp.name == n.name)
-        out.push_back(tp);
+  for (const config::NameRef& n : sa.profile->ca_trustpoints)
+    for (const pki::Trustpoint& tp : tps_)
+      if (tp.name == n.name) out.push_back(tp);
   return out;
 }
 
-Parsed<Message> Engine::Impl::open_mm(IsakmpSa &sa, const Message &m) {
-  if (!m.header.encrypted())
-    return Rejection{"not encrypted", std::nullopt};
+Parsed<Message> Engine::Impl::open_mm(IsakmpSa& sa, const Message& m) {
+  if (!m.header.encrypted()) return Rejection{"not encrypted", std::nullopt};
   return open(m, sa.suite.cipher, sa.keys.enc_key, sa.iv);
 }
 
-bool Engine::Impl::verify_auth(IsakmpSa &sa, const Message &m) {
-  const Payload *idp = m.find(PayloadType::kId);
+bool Engine::Impl::verify_auth(IsakmpSa& sa, const Message& m) {
+  const Payload* idp = m.find(PayloadType::kId);
   auto id = idp ? parse_id(idp->body) : Result<IdPayload>(ike::Error{"no ID"});
   if (!id) {
     ++counters_.rx_unexpected;
@@ -754,80 +649,66 @@ bool Engine::Impl::verify_auth(IsakmpSa &sa, const Message &m) {
   if (debug_) {
     debug_line("ISAKMP (" + std::to_string(sa.id) + "): ID payload");
     debug_line("\ttype         : " + std::to_string(id->type));
-    debug_line(std::string("\t") +
-               (id->type == 2 ? "FQDN name    : " : "addr         : ") +
-               sa.peer_id_text);
+    debug_line(std::string("\t") + (id->type == 2 ? "FQDN name    : " : "addr         : ") + sa.peer_id_text);
     debug_line("\tprotocol     : " + std::to_string(id->protocol));
     debug_line("\tport         : " + std::to_string(id->port));
   }
   if (!sa.initiator) {
     // The responder binds the profile now, from the peer's ID.
     sa.profile = match_profile(*id);
-    debug_line(
-        sa.profile
-            ? "ISAKMP:(0):: peer matches " + sa.profile->name + " profile"
-            : std::string("ISAKMP:(0):: peer matches *none* of the profiles"));
+    debug_line(sa.profile ? "ISAKMP:(0):: peer matches " + sa.profile->name + " profile"
+                          : std::string("ISAKMP:(0):: peer matches *none* of the profiles"));
   }
   switch (static_cast<IdType>(id->type)) {
-  case IdType::kIpv4:
-    sa.peer_id = pki::PeerId::ipv4(sa.peer_id_text);
-    break;
-  case IdType::kFqdn:
-    sa.peer_id = pki::PeerId::fqdn(sa.peer_id_text);
-    break;
-  case IdType::kUserFqdn:
-    sa.peer_id = pki::PeerId::user_fqdn(sa.peer_id_text);
-    break;
-  case IdType::kDerAsn1Dn:
-    sa.peer_id = pki::PeerId::dn(id->data);
-    break;
-  default:
-    sa.peer_id.reset();
+    case IdType::kIpv4:
+      sa.peer_id = pki::PeerId::ipv4(sa.peer_id_text);
+      break;
+    case IdType::kFqdn:
+      sa.peer_id = pki::PeerId::fqdn(sa.peer_id_text);
+      break;
+    case IdType::kUserFqdn:
+      sa.peer_id = pki::PeerId::user_fqdn(sa.peer_id_text);
+      break;
+    case IdType::kDerAsn1Dn:
+      sa.peer_id = pki::PeerId::dn(id->data);
+      break;
+    default:
+      sa.peer_id.reset();
   }
   auto expected = sa.initiator
-                      ? hash_r(sa.suite.hash, sa.keys.skeyid, sa.gxi, sa.gxr,
-                               sa.cky_i, sa.cky_r, sa.sai_b, idp->body)
-                      : hash_i(sa.suite.hash, sa.keys.skeyid, sa.gxi, sa.gxr,
-                               sa.cky_i, sa.cky_r, sa.sai_b, idp->body);
-  if (!expected)
-    return false;
+                      ? hash_r(sa.suite.hash, sa.keys.skeyid, sa.gxi, sa.gxr, sa.cky_i, sa.cky_r, sa.sai_b, idp->body)
+                      : hash_i(sa.suite.hash, sa.keys.skeyid, sa.gxi, sa.gxr, sa.cky_i, sa.cky_r, sa.sai_b, idp->body);
+  if (!expected) return false;
   if (sa.suite.auth == config::IkeAuthMethod::kPreShare) {
-    const Payload *hp = m.find(PayloadType::kHash);
+    const Payload* hp = m.find(PayloadType::kHash);
     if (!hp || hp->body.size() != expected->size() ||
-        CRYPTO_memcmp(hp->body.data(), expected->data(), expected->size()) !=
-            0) {
+        CRYPTO_memcmp(hp->body.data(), expected->data(), expected->size()) != 0) {
       ++counters_.rx_bad_hash;
       debug(&sa, "Hash payload is not correct; pre-shared keys may not match");
       return false;
     }
   } else {
     auto certs = m.all(PayloadType::kCert);
-    const Payload *sig = m.find(PayloadType::kSig);
+    const Payload* sig = m.find(PayloadType::kSig);
     if (certs.empty() || !sig) {
       ++counters_.rx_unexpected;
       debug(&sa, " no CERT or SIG payload");
       return false;
     }
     std::vector<pki::Certificate> parsed;
-    for (const Payload *p : certs) {
+    for (const Payload* p : certs) {
       debug(&sa, " processing CERT payload. message ID = 0");
       auto c = parse_cert(p->body);
-      if (!c || c->encoding != kCertX509Signature)
-        continue;
+      if (!c || c->encoding != kCertX509Signature) continue;
       debug(&sa, " processing a CT_X509_SIGNATURE cert");
       auto cert = pki::Certificate::from_der(c->data);
-      if (cert)
-        parsed.push_back(cert.take());
+      if (cert) parsed.push_back(cert.take());
     }
     if (parsed.empty()) {
       ++counters_.rx_unexpected;
       return false;
     }
-    pki::ValidationInput in{parsed[0],
-                            {parsed.begin() + 1, parsed.end()},
-                            sa.peer_id,
-                            wall_now(),
-                            ""};
+    pki::ValidationInput in{parsed[0], {parsed.begin() + 1, parsed.end()}, sa.peer_id, wall_now(), ""};
     char handle[16];
     std::snprintf(handle, sizeof handle, "%X", 0x90000u + sa.id);
     in.handle = handle;
@@ -839,8 +720,7 @@ bool Engine::Impl::verify_auth(IsakmpSa &sa, const Message &m) {
       debug(&sa, " " + pki::isakmp_cert_error(r));
       return false;
     }
-    if (!rsa_verify_hash(X509_get0_pubkey(parsed[0].x509()), *expected,
-                         sig->body)) {
+    if (!rsa_verify_hash(X509_get0_pubkey(parsed[0].x509()), *expected, sig->body)) {
       ++counters_.rx_bad_hash;
       debug(&sa, " signature verification failed");
       return false;
@@ -848,14 +728,13 @@ bool Engine::Impl::verify_auth(IsakmpSa &sa, const Message &m) {
   }
   debug(&sa, "SA authentication status:");
   debug_line("\tauthenticated");
-  debug(&sa, "SA has been authenticated with " +
-                 config::format_ipv4(sa.remote.addr));
+  debug(&sa, "SA has been authenticated with " + config::format_ipv4(sa.remote.addr));
   return true;
 }
 
 // ---------------------------------------------------- responder: MM5, MM6
 
-void Engine::Impl::mm_responder_5(IsakmpSa &sa, const Message &m) {
+void Engine::Impl::mm_responder_5(IsakmpSa& sa, const Message& m) {
   auto opened = open_mm(sa, m);
   if (!opened) {
     ++counters_.rx_bad_hash;
@@ -864,27 +743,20 @@ void Engine::Impl::mm_responder_5(IsakmpSa &sa, const Message &m) {
   }
   debug(&sa, "Input = IKE_MSG_FROM_PEER, IKE_MM_EXCH");
   set_state(sa, P1State::kRMm5);
-  if (!verify_auth(sa, *opened))
-    return; // IOS answers nothing; MM4 keeps being retransmitted
-  for (const Payload *p : opened->all(PayloadType::kNotify)) {
+  if (!verify_auth(sa, *opened)) return;  // IOS answers nothing; MM4 keeps being retransmitted
+  for (const Payload* p : opened->all(PayloadType::kNotify)) {
     auto n = parse_notify(p->body);
-    if (!n || n->type != static_cast<uint16_t>(NotifyType::kInitialContact))
-      continue;
-    debug(&sa, " received INITIAL-CONTACT: deleting the old SAs with " +
-                   config::format_ipv4(sa.remote.addr));
-    for (auto &o : sas_)
-      if (o.get() != &sa && o->remote.addr == sa.remote.addr &&
-          o->state != P1State::kDead)
+    if (!n || n->type != static_cast<uint16_t>(NotifyType::kInitialContact)) continue;
+    debug(&sa, " received INITIAL-CONTACT: deleting the old SAs with " + config::format_ipv4(sa.remote.addr));
+    for (auto& o : sas_)
+      if (o.get() != &sa && o->remote.addr == sa.remote.addr && o->state != P1State::kDead)
         remove_sa(*o, "INITIAL-CONTACT");
-    for (ChildSa &c : children_)
-      if (c.peer == sa.remote.addr && c.tunnel != UINT32_MAX)
-        delete_child(c, false);
+    for (ChildSa& c : children_)
+      if (c.peer == sa.remote.addr && c.tunnel != UINT32_MAX) delete_child(c, false);
   }
   // The tunnel: the one to this peer whose profile was bound, else any.
-  for (const TunnelConfig &t : tunnels_)
-    if (t.peer == sa.remote.addr &&
-        (!sa.tunnel || tunnel_profile(t) == sa.profile))
-      sa.tunnel = t.tunnel;
+  for (const TunnelConfig& t : tunnels_)
+    if (t.peer == sa.remote.addr && (!sa.tunnel || tunnel_profile(t) == sa.profile)) sa.tunnel = t.tunnel;
   std::vector<Payload> payloads = auth_payloads(sa);
   if (payloads.empty()) {
     fail(sa, "cannot build MM6");
@@ -907,7 +779,7 @@ void Engine::Impl::mm_responder_5(IsakmpSa &sa, const Message &m) {
 
 // --------------------------------------------------------- initiator: MM6
 
-void Engine::Impl::mm_initiator_6(IsakmpSa &sa, const Message &m) {
+void Engine::Impl::mm_initiator_6(IsakmpSa& sa, const Message& m) {
   auto opened = open_mm(sa, m);
   if (!opened) {
     ++counters_.rx_bad_hash;
@@ -920,16 +792,13 @@ void Engine::Impl::mm_initiator_6(IsakmpSa &sa, const Message &m) {
     return;
   }
   phase1_complete(sa);
-  bool has_child =
-      std::any_of(children_.begin(), children_.end(), [&](const ChildSa &c) {
-        return c.tunnel == sa.tunnel && !c.rekeying;
-      });
+  bool has_child = std::any_of(children_.begin(), children_.end(),
+                               [&](const ChildSa& c) { return c.tunnel == sa.tunnel && !c.rekeying; });
   // A phase-1 renewal needs no new pair; the first phase 1 does.
-  if (!has_child)
-    start_quick_mode(sa, sa.tunnel, 0);
+  if (!has_child) start_quick_mode(sa, sa.tunnel, 0);
 }
 
-void Engine::Impl::phase1_complete(IsakmpSa &sa) {
+void Engine::Impl::phase1_complete(IsakmpSa& sa) {
   set_state(sa, P1State::kComplete);
   sa.p1_last_iv = sa.iv.iv;
   sa.established = now_;
@@ -938,15 +807,11 @@ void Engine::Impl::phase1_complete(IsakmpSa &sa) {
   uint32_t life = sa.suite.lifetime_s ? sa.suite.lifetime_s : 86400;
   sa.hard_at = now_ + std::chrono::seconds(life);
   sa.soft_at =
-      now_ + std::chrono::duration_cast<Clock::duration>(
-                 std::chrono::duration<double>(life * opt_.phase1_soft));
-  if (sa.nat_local)
-    sa.next_keepalive = now_ + opt_.nat_keepalive;
+      now_ + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(life * opt_.phase1_soft));
+  if (sa.nat_local) sa.next_keepalive = now_ + opt_.nat_keepalive;
   // Older SAs with this peer of ours (phase-1 renewal) give way.
-  for (auto &o : sas_)
-    if (o.get() != &sa && o->established_p1() &&
-        o->remote.addr == sa.remote.addr)
-      o->renewed = true;
+  for (auto& o : sas_)
+    if (o.get() != &sa && o->established_p1() && o->remote.addr == sa.remote.addr) o->renewed = true;
 }
 
-} // namespace keyway::ikev1
+}  // namespace keyway::ikev1

@@ -11,4 +11,4 @@ using ike::ByteView;
 using ike::Reader;
 using ike::Writer;
 
-} // namespace keyway::ikev2
+}  // namespace keyway::ikev2
