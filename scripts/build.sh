@@ -24,7 +24,7 @@ else
 fi
 if [ "$kind" = fuzz ]; then
   # Only the fuzz targets: the rest is covered by the other two builds.
-  ninja -C "$dir" tests/fuzz/fuzz_config tests/pki/fuzz_pki tests/ike/fuzz_ikev2
+  ninja -C "$dir" tests/fuzz/fuzz_config tests/pki/fuzz_pki tests/ike/fuzz_ikev2 tests/ikev1/fuzz_isakmp
 else
   ninja -C "$dir"
 fi

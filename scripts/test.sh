@@ -19,7 +19,7 @@ ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print
   meson test -C build-asan --suite unit --suite config --suite pki --print-errorlogs --num-processes 2 || status=1
 # Bounded, deterministic libFuzzer runs (fixed seed and run count) over the
 # parsers that read user text and network bytes.
-ASAN_OPTIONS=detect_leaks=0 meson test -C build-fuzz --suite fuzz --suite fuzz-ikev2 --no-rebuild --print-errorlogs \
+ASAN_OPTIONS=detect_leaks=0 meson test -C build-fuzz --suite fuzz --suite fuzz-ikev2 --suite fuzz-ikev1 --no-rebuild --print-errorlogs \
   --num-processes 2 || status=1
 
 # One closing line for whoever reads the log: totals over both runs.

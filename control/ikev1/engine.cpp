@@ -180,6 +180,15 @@ pki::LogSink Engine::Impl::pki_sink(const IsakmpSa& sa) {
   return [this, id](const pki::LogLine& l) { debug_line(pki::render(l, id)); };
 }
 
+pki::LogSink Engine::Impl::cr_sink(const IsakmpSa& sa) {
+  uint32_t id = sa.id;
+  return [this, id](const pki::LogLine& l) {
+    if (l.text == "peer wants a CT_X509_SIGNATURE cert")
+      debug_line("ISAKMP:(" + std::to_string(id) + "): processing CERT_REQ payload. message ID = 0");
+    debug_line(pki::render(l, id));
+  };
+}
+
 void Engine::Impl::set_state(IsakmpSa& sa, P1State to) {
   debug(&sa, std::string("Old State = ") + state_name(sa.state) + "  New State = " + state_name(to));
   sa.state = to;

@@ -177,6 +177,8 @@ class Engine::Impl {
   void debug_line(const std::string& line);
   void event(const std::string& line);  // always logged
   pki::LogSink pki_sink(const IsakmpSa& sa);
+  // pki_sink with IOS's "processing CERT_REQ payload" before each request.
+  pki::LogSink cr_sink(const IsakmpSa& sa);
   void set_state(IsakmpSa& sa, P1State to);
   const TunnelConfig* tunnel(uint32_t id) const;
   const config::IsakmpProfile* tunnel_profile(const TunnelConfig& t) const;

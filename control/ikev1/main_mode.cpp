@@ -380,7 +380,7 @@ bool Engine::Impl::ke_nonce(IsakmpSa& sa, const Message& m) {
   sa.keys = keys.take();
   sa.iv = iv.take();
   sa.id = next_id_++;
-  debug(&sa, "Found ADDRESS key in keyring");
+  if (sa.suite.auth == config::IkeAuthMethod::kPreShare) debug(&sa, "Found ADDRESS key in keyring");
   debug(&sa, "SKEYID state generated");
   return true;
 }
@@ -410,7 +410,6 @@ void Engine::Impl::mm_responder_3(IsakmpSa& sa, const Message& m) {
   if (sa.suite.auth == config::IkeAuthMethod::kRsaSig) {
     std::vector<Bytes> crs;
     for (const Payload* p : m.all(PayloadType::kCr)) {
-      debug(&sa, " processing CERT_REQ payload. message ID = 0");
       auto cr = parse_cr(p->body);
       if (!cr) continue;
       auto dn = pki::parse_certreq_ikev1(cr->encoding, cr->data);
@@ -418,7 +417,7 @@ void Engine::Impl::mm_responder_3(IsakmpSa& sa, const Message& m) {
     }
     sa.peer_crs = crs;
     // The profile is not known before MM5: any trust-point may answer.
-    sa.chosen = pki::choose_ikev1(crs, tps_, nullptr, pki_sink(sa));
+    sa.chosen = pki::choose_ikev1(crs, tps_, nullptr, cr_sink(sa));
   }
   Message r;
   r.header.cky_i = sa.cky_i;
@@ -457,7 +456,6 @@ void Engine::Impl::mm_initiator_4(IsakmpSa& sa, const Message& m) {
   if (sa.suite.auth == config::IkeAuthMethod::kRsaSig) {
     std::vector<Bytes> crs;
     for (const Payload* p : m.all(PayloadType::kCr)) {
-      debug(&sa, " processing CERT_REQ payload. message ID = 0");
       auto cr = parse_cr(p->body);
       if (!cr) continue;
       auto dn = pki::parse_certreq_ikev1(cr->encoding, cr->data);
@@ -467,7 +465,7 @@ void Engine::Impl::mm_initiator_4(IsakmpSa& sa, const Message& m) {
     std::vector<std::string> names;
     if (sa.profile)
       for (const config::NameRef& n : sa.profile->ca_trustpoints) names.push_back(n.name);
-    sa.chosen = pki::choose_ikev1(crs, tps_, names.empty() ? nullptr : &names, pki_sink(sa));
+    sa.chosen = pki::choose_ikev1(crs, tps_, names.empty() ? nullptr : &names, cr_sink(sa));
     if (!sa.chosen.ok()) {
       debug(&sa, " no trustpoint to sign with: " + sa.chosen.reason);
       fail(sa, "no certificate");
@@ -540,7 +538,7 @@ std::vector<Payload> Engine::Impl::auth_payloads(IsakmpSa& sa) {
     debug_line(std::string("\t") + (id.type == 2 ? "FQDN name    : " : "addr         : ") + id_text(id));
     debug_line("\tprotocol     : " + std::to_string(id.protocol));
     debug_line("\tport         : " + std::to_string(id.port));
-    debug_line("\tlength       : " + std::to_string(idp.body.size() + 4 - 4));
+    debug_line("\tlength       : " + std::to_string(idp.body.size() + 4));
   }
   auto h = sa.initiator ? hash_i(sa.suite.hash, sa.keys.skeyid, sa.gxi, sa.gxr, sa.cky_i, sa.cky_r, sa.sai_b, idp.body)
                         : hash_r(sa.suite.hash, sa.keys.skeyid, sa.gxi, sa.gxr, sa.cky_i, sa.cky_r, sa.sai_b, idp.body);

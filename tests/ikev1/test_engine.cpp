@@ -5,6 +5,9 @@
 // never crash).
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+#include <fstream>
+
 #include "control/ikev1/message.h"
 #include "tests/ikev1/harness.h"
 
@@ -298,6 +301,36 @@ TEST(Ikev1Psk, BadInputIsCountedNeverCrashes) {
       t.r2->engine().receive(d.to, d.from, ByteView(d.data.data(), len), t.net.now());
   const EngineCounters& c = t.r2->engine().counters();
   EXPECT_GT(c.rx_invalid + c.rx_no_sa + c.rx_unexpected, 100u);
+}
+
+// With KEYWAY_WRITE_FUZZ_SEEDS=DIR: the messages of a PSK negotiation and
+// the first Main Mode messages of a certificate one, as the corpus of
+// fuzz_isakmp (tests/ikev1/fuzz_seeds).
+TEST(Ikev1Psk, WritesFuzzSeeds) {
+  const char* dir = getenv("KEYWAY_WRITE_FUZZ_SEEDS");
+  if (!dir) GTEST_SKIP() << "KEYWAY_WRITE_FUZZ_SEEDS not set";
+  Pair p;
+  p.up();
+  ASSERT_EQ(p.net.trace.size(), 9u);
+  const char* names[] = {"mm1", "mm2", "mm3", "mm4", "mm5", "mm6", "qm1", "qm2", "qm3"};
+  for (size_t i = 0; i < 9; ++i) {
+    std::ofstream out(std::string(dir) + "/" + names[i], std::ios::binary);
+    out.write(reinterpret_cast<const char*>(p.net.trace[i].data.data()),
+              static_cast<std::streamsize>(p.net.trace[i].data.size()));
+  }
+  Net n;
+  auto c1 = load_file(seed_config("ikev1-multi-cert", "r1.cfg"));
+  auto c2 = load_file(seed_config("ikev1-multi-cert", "r2.cfg"));
+  Router& r1 = n.add("R1", c1, SeedPki::get().trustpoints("r1", *c1));
+  n.add("R2", c2, SeedPki::get().trustpoints("r2", *c2));
+  r1.engine().initiate(1, n.now());
+  n.run();
+  const char* cert_names[] = {"cert_mm3", "cert_mm4", "cert_mm5"};
+  for (size_t i = 0; i < 3; ++i) {
+    std::ofstream out(std::string(dir) + "/" + cert_names[i], std::ios::binary);
+    out.write(reinterpret_cast<const char*>(n.trace[i + 2].data.data()),
+              static_cast<std::streamsize>(n.trace[i + 2].data.size()));
+  }
 }
 
 }  // namespace
