@@ -56,6 +56,8 @@
 
 namespace keyway::ikev1 {
 
+struct Payload;  // message.h
+
 using ike::Bytes;
 using ike::ByteView;
 using ike::Clock;
@@ -122,6 +124,10 @@ struct EngineOptions {
 
   // `debug crypto isakmp` (and `debug crypto pki validation`) at start.
   bool debug = false;
+
+  // Tests only: edits the payloads of every QM1 we send before HASH(1) is
+  // computed, to play a peer that proposes other proxy identities.
+  std::function<void(std::vector<Payload>& payloads)> test_edit_qm1;
 };
 
 // What the engine dropped or refused, by the names `show` prints.

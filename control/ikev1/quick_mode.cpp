@@ -204,6 +204,7 @@ void Engine::Impl::start_quick_mode(IsakmpSa& sa, uint32_t tunnel_id, uint32_t r
   if (qm.kex) payloads.push_back(make_opaque(PayloadType::kKe, qm.kex->public_value()));
   payloads.push_back(make(PayloadType::kId, IdPayload::ipv4_subnet(0, 0)));
   payloads.push_back(make(PayloadType::kId, IdPayload::ipv4_subnet(0, 0)));
+  if (opt_.test_edit_qm1) opt_.test_edit_qm1(payloads);
   auto h = qm_hash1(sa.suite.hash, sa.keys.skeyid_a, qm.mid, serialize_payloads(payloads));
   auto iv = phase2_iv(sa.suite.hash, sa.suite.cipher, sa.p1_last_iv, qm.mid);
   if (!h || !iv) return;

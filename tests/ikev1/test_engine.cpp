@@ -9,6 +9,7 @@
 #include <fstream>
 
 #include "control/ikev1/message.h"
+#include "control/ikev1/payloads.h"
 #include "tests/ikev1/harness.h"
 
 namespace keyway::ikev1::test {
@@ -331,6 +332,72 @@ TEST(Ikev1Psk, WritesFuzzSeeds) {
     out.write(reinterpret_cast<const char*>(n.trace[i + 2].data.data()),
               static_cast<std::streamsize>(n.trace[i + 2].data.size()));
   }
+}
+
+}  // namespace
+}  // namespace keyway::ikev1::test
+
+namespace keyway::ikev1::test {
+namespace {
+
+using namespace std::chrono_literals;
+
+// A VTI's Quick Mode proposes any/any; other proxy identities are refused
+// with IOS's words, the refusal is counted and nothing is installed.
+TEST(Ikev1Psk, ProxyIdentitiesOtherThanAnyAreRefused) {
+  EngineOptions o;
+  o.test_edit_qm1 = [](std::vector<Payload>& payloads) {
+    for (Payload& p : payloads)
+      if (p.type == static_cast<uint8_t>(PayloadType::kId)) {
+        p = make(PayloadType::kId, IdPayload::ipv4_subnet(ip("192.168.100.0"), 0xffffff00u));
+        break;
+      }
+  };
+  Pair p(o);
+  p.up();
+  p.net.advance(150s, 2s);
+  EXPECT_TRUE(p.r1->host().installs.empty());
+  EXPECT_TRUE(p.r2->host().installs.empty());
+  EXPECT_TRUE(p.r2->host().logged("IPSEC(validate_transform_proposal): proxy identities not supported"));
+  EXPECT_TRUE(p.r2->host().logged_containing("phase 2 SA policy not acceptable!"));
+  EXPECT_GE(p.r2->engine().counters().p2_failed, 1u);
+  EXPECT_EQ(p.r1->engine().counters().p2_failed, 1u);  // QM1 given up
+  EXPECT_EQ(p.r1->engine().established_count(), 1u);   // phase 1 stays
+}
+
+// Phase-1 lifetime: the initiator negotiates a new ISAKMP SA at 90 % and
+// the old one goes at the lifetime; the IPsec SAs are untouched.
+TEST(Ikev1Psk, Phase1LifetimeRenegotiates) {
+  Pair p({}, {}, "");
+  p.up();
+  ASSERT_EQ(p.r1->host().installs.size(), 1u);
+  p.net.advance(90000s, 60s);  // past the default 86400 s
+  EXPECT_EQ(p.r1->engine().established_count(), 1u);
+  EXPECT_EQ(p.r2->engine().established_count(), 1u);
+  EXPECT_TRUE(p.r1->host().logged_containing("lifetime expired"));
+  EXPECT_TRUE(p.r1->host().logged("ISAKMP:(1002):Old State = IKE_I_MM6  New State = IKE_P1_COMPLETE"));
+  // IPsec SAs lived on and were rekeyed on their own schedule, one live pair.
+  EXPECT_EQ(p.r1->host().live().size(), 1u);
+  EXPECT_EQ(p.r2->host().live().size(), 1u);
+  EXPECT_TRUE(p.r1->engine().tunnel_up(1));
+}
+
+// A peer that lost its state (R1 cleared without R2 hearing it) comes back
+// with INITIAL-CONTACT in MM5: R2 drops its old ISAKMP and IPsec SAs.
+TEST(Ikev1Psk, InitialContactReplacesStaleSas) {
+  Pair p;
+  p.up();
+  p.net.drop = [](const Datagram&) { return true; };
+  p.r1->engine().clear(p.net.now());
+  p.net.run();
+  p.net.drop = nullptr;
+  EXPECT_EQ(p.r2->host().live().size(), 1u);  // stale
+  p.up();
+  EXPECT_TRUE(p.r2->host().logged_containing("received INITIAL-CONTACT"));
+  EXPECT_EQ(p.r1->host().live().size(), 1u);
+  ASSERT_EQ(p.r2->host().live().size(), 1u);
+  EXPECT_EQ(p.r2->engine().established_count(), 1u);
+  EXPECT_EQ(p.r1->host().live()[0].out.spi, p.r2->host().live()[0].in.spi);
 }
 
 }  // namespace
