@@ -350,6 +350,16 @@ void Engine::Impl::receive(const Endpoint& local, const Endpoint& remote, ByteVi
                  (sa->initiator ? "(I) " : "(R) ") + show_state(sa->state));
     on_main_mode(sa, m, local, remote);
     if (sa->state != P1State::kDead && sa->state != P1State::kReady) sa->last_received = std::move(raw);
+  } else if (!sa->established_p1() && h.exchange == ExchangeType::kInformational && !h.encrypted() && sa->initiator &&
+             sa->state == P1State::kIMm1) {
+    // The responder refused MM1 in clear (NO-PROPOSAL-CHOSEN): give up now
+    // rather than retransmit an offer it will refuse again.
+    for (const Payload* p : m.all(PayloadType::kNotify))
+      if (auto n = parse_notify(p->body); n && n->type < 8192) {
+        debug(sa, " received NOTIFY " + std::string(notify_name(n->type)) + " from " + ipv4(remote.addr));
+        fail(*sa, "peer refused: " + std::string(notify_name(n->type)));
+      }
+    if (sa->state != P1State::kDead) ++counters_.rx_unexpected;
   } else if (!sa->established_p1()) {
     ++counters_.rx_unexpected;
     debug(sa, " exchange " + std::to_string(static_cast<int>(h.exchange)) + " before phase 1 completed; dropped");

@@ -550,8 +550,22 @@ void Engine::Impl::on_informational(IsakmpSa& sa, const Message& m) {
       } else if (n->type == static_cast<uint16_t>(NotifyType::kRUThereAck)) {
         debug(&sa, "received DPD/R_U_THERE_ACK sequence " + std::to_string(seq));
         if (seq == sa.dpd_seq) sa.dpd_outstanding = 0;
+      } else if (n->type < 8192) {
+        // An error about our Quick Mode (NO-PROPOSAL-CHOSEN,
+        // INVALID-ID-INFORMATION): the notification names no message ID, so
+        // it ends our oldest pending Quick Mode instead of retransmitting it.
+        debug(&sa,
+              " received NOTIFY " + std::string(notify_name(n->type)) + " protocol " + std::to_string(n->protocol));
+        for (auto it = sa.qms.begin(); it != sa.qms.end(); ++it)
+          if (it->second.initiator && !it->second.done) {
+            ++counters_.p2_failed;
+            for (ChildSa& c : children_)
+              if (c.spi_in == it->second.replaces) c.rekeying = false;
+            sa.qms.erase(it);
+            break;
+          }
       } else {
-        debug(&sa, " processing NOTIFY type " + std::to_string(n->type));
+        debug(&sa, " processing NOTIFY " + std::string(notify_name(n->type)));
       }
     } else if (p.type == static_cast<uint8_t>(PayloadType::kDelete)) {
       auto d = parse_delete(p.body);

@@ -361,8 +361,29 @@ TEST(Ikev1Psk, ProxyIdentitiesOtherThanAnyAreRefused) {
   EXPECT_TRUE(p.r2->host().logged("IPSEC(validate_transform_proposal): proxy identities not supported"));
   EXPECT_TRUE(p.r2->host().logged_containing("phase 2 SA policy not acceptable!"));
   EXPECT_GE(p.r2->engine().counters().p2_failed, 1u);
-  EXPECT_EQ(p.r1->engine().counters().p2_failed, 1u);  // QM1 given up
-  EXPECT_EQ(p.r1->engine().established_count(), 1u);   // phase 1 stays
+  EXPECT_EQ(p.r1->engine().counters().p2_failed, 1u);  // QM1 ended by the notification
+  EXPECT_TRUE(p.r1->host().logged("ISAKMP:(1001): received NOTIFY INVALID-ID-INFORMATION protocol 3"));
+  EXPECT_EQ(p.r1->engine().counters().tx_retransmit, 0u);
+  EXPECT_EQ(p.r1->engine().established_count(), 1u);  // phase 1 stays
+}
+
+// No common ISAKMP policy: the responder refuses MM1 in clear, the
+// initiator stops at once.
+TEST(Ikev1Psk, NoCommonPolicyIsRefusedAtMm1) {
+  Net net;
+  EngineOptions o;
+  o.debug = true;
+  std::string c2 = psk_config("R2", "192.168.0.2", "192.168.0.1");
+  c2.replace(c2.find("encr aes 256"), 12, "encr aes 128");
+  Router& r1 = net.add("R1", load("r1", psk_config("R1", "192.168.0.1", "192.168.0.2")), {}, o);
+  Router& r2 = net.add("R2", load("r2", c2), {}, o);
+  r1.engine().initiate(1, net.now());
+  net.run();
+  EXPECT_TRUE(r2.host().logged_containing("phase 1 SA policy not acceptable!"));
+  EXPECT_TRUE(r1.host().logged("ISAKMP:(0): received NOTIFY NO-PROPOSAL-CHOSEN from 192.168.0.2"));
+  EXPECT_EQ(r1.engine().counters().p1_failed, 1u);
+  EXPECT_EQ(r1.engine().counters().tx_retransmit, 0u);
+  EXPECT_EQ(r1.engine().next_timer(), Clock::time_point::max());
 }
 
 // Phase-1 lifetime: the initiator negotiates a new ISAKMP SA at 90 % and
