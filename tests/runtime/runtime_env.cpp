@@ -5,8 +5,16 @@
 
 namespace keyway::test {
 
-// The two-thread tests launch a worker on lcore 1.
-const bool kEal = use_eal_args(eal_args_with_lcores("0,1"));
+// The two-thread tests launch a worker on lcore 1, the multi-worker
+// tests workers on lcores 1 and 2. --lcores maps lcore 2 onto CPU 1 as
+// well, so the binary runs on a two-CPU machine (the two workers then
+// share that CPU, which only slows them down).
+const bool kEal = [] {
+  std::vector<std::string> args = eal_args_with_lcores("0,1");
+  args.resize(args.size() - 2);  // drop "-l 0,1"
+  args.push_back("--lcores=0@0,1@1,2@1");
+  return use_eal_args(std::move(args));
+}();
 
 Bed::Bed(dp::WorkerConfig cfg, dp::RingSizes sizes, const dp::LoopLab::Options* lab_opt) {
   static std::atomic<unsigned> beds{0};
