@@ -386,6 +386,38 @@ TEST(Ikev1Psk, NoCommonPolicyIsRefusedAtMm1) {
   EXPECT_EQ(r1.engine().next_timer(), Clock::time_point::max());
 }
 
+// ID types: R1 sends ID_USER_FQDN (self-identity user-fqdn), R2 sends
+// ID_FQDN (self-identity fqdn = hostname.domain); each responder binds its
+// profile by `match identity user-fqdn` / `host`.
+TEST(Ikev1Psk, UserFqdnAndFqdnIdentities) {
+  auto edit = [](std::string c, const std::string& self, const std::string& match) {
+    c.replace(c.find(" match identity address"),
+              c.find("\n", c.find(" match identity address")) - c.find(" match identity address"),
+              " self-identity " + self + "\n " + match);
+    return c;
+  };
+  std::string c1 = edit(psk_config("R1", "192.168.0.1", "192.168.0.2"), "user-fqdn r1@cisco.com",
+                        "match identity host R2.cisco.com");
+  std::string c2 =
+      edit(psk_config("R2", "192.168.0.2", "192.168.0.1"), "fqdn", "match identity user-fqdn r1@cisco.com");
+  for (bool r1_first : {true, false}) {
+    Net net;
+    EngineOptions o;
+    o.debug = true;
+    Router& r1 = net.add("R1", load("r1", c1), {}, o);
+    Router& r2 = net.add("R2", load("r2", c2), {}, o);
+    (r1_first ? r1 : r2).engine().initiate(1, net.now());
+    net.run();
+    ASSERT_EQ(r1.host().installs.size(), 1u) << r1_first;
+    ASSERT_EQ(r2.host().installs.size(), 1u);
+    Router& resp = r1_first ? r2 : r1;
+    EXPECT_TRUE(resp.host().logged("ISAKMP:(0):: peer matches prof1 profile"));
+    EXPECT_TRUE(r1.host().logged_containing("using id type ID_USER_FQDN"));
+    EXPECT_TRUE(r2.host().logged_containing("using id type ID_FQDN"));
+    EXPECT_TRUE(r1.host().logged("\tFQDN name    : R2.cisco.com"));
+  }
+}
+
 // Phase-1 lifetime: the initiator negotiates a new ISAKMP SA at 90 % and
 // the old one goes at the lifetime; the IPsec SAs are untouched.
 TEST(Ikev1Psk, Phase1LifetimeRenegotiates) {
