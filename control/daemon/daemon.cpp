@@ -694,7 +694,16 @@ std::string Daemon::counters_json() {
     for (auto& w : workers_) v += w->counters().v[i].get();
     o << (i ? ", " : "") << "\"" << dp::kWorkerCounterNames[i] << "\": " << v;
   }
-  o << "}, \"esp\": {";
+  // Per worker: what it received and what crossed between workers.
+  o << "}, \"workers\": [";
+  for (size_t w = 0; w < workers_.size(); ++w) {
+    const dp::WorkerCounters& c = workers_[w]->counters();
+    o << (w ? ", " : "") << "{\"lcore\": " << worker_lcores_[w] << ", \"rx\": " << c[dp::WorkerCounter::kRx]
+      << ", \"tx\": " << c[dp::WorkerCounter::kTx] << ", \"handoff\": " << c[dp::WorkerCounter::kHandoff]
+      << ", \"handoff_rx\": " << c[dp::WorkerCounter::kHandoffRx] << ", \"handoff_full\": "
+      << c[dp::WorkerCounter::kHandoffFull] << "}";
+  }
+  o << "], \"esp\": {";
   for (size_t i = 0; i < dp::kNumEspCounters; ++i) {
     uint64_t v = 0;
     for (auto& w : workers_) v += w->esp_counter(static_cast<dp::EspCounter>(i));
@@ -715,11 +724,11 @@ std::string Daemon::counters_json() {
   }
   o << "}, \"ike\": {";
   if (ike_) {
-    const char* sep = "";
-    for (const auto& [name, v] : ike_->counters()) {
-      o << sep << "\"" << name << "\": " << v;
-      sep = ", ";
-    }
+    for (const auto& [name, v] : ike_->counters()) o << "\"" << name << "\": " << v << ", ";
+    // Rekeys keyway answered and their outbound switches (ChildSaTable, deferred).
+    const ChildSaTable::SwitchStats& sw = child_sas_->switch_stats();
+    o << "\"rekeys_answered\": " << sw.deferred << ", \"switch_on_traffic\": " << sw.on_traffic
+      << ", \"switch_on_delete\": " << sw.on_delete << ", \"switch_on_time\": " << sw.on_time;
   }
   o << "}}\n";
   return o.str();
@@ -739,6 +748,15 @@ std::string Daemon::counters_text() {
     uint64_t v = 0;
     for (auto& w : workers_) v += w->counters().v[i].get();
     if (v) o << " " << dp::kWorkerCounterNames[i] << " " << v;
+  }
+  if (workers_.size() > 1) {
+    for (size_t w = 0; w < workers_.size(); ++w) {
+      const dp::WorkerCounters& c = workers_[w]->counters();
+      o << "\nworker " << w << " (lcore " << worker_lcores_[w] << "): rx " << c[dp::WorkerCounter::kRx]
+        << " tx " << c[dp::WorkerCounter::kTx] << " handoff " << c[dp::WorkerCounter::kHandoff]
+        << " handoff_rx " << c[dp::WorkerCounter::kHandoffRx] << " handoff_full "
+        << c[dp::WorkerCounter::kHandoffFull];
+    }
   }
   o << "\nesp:";
   for (size_t i = 0; i < dp::kNumEspCounters; ++i) {
@@ -760,6 +778,10 @@ std::string Daemon::counters_text() {
     o << "ike:";
     for (const auto& [name, v] : ike_->counters())
       if (v) o << " " << name << " " << v;
+    const ChildSaTable::SwitchStats& sw = child_sas_->switch_stats();
+    if (sw.deferred)
+      o << " rekeys_answered " << sw.deferred << " (switched on traffic " << sw.on_traffic << ", on delete "
+        << sw.on_delete << ", on time " << sw.on_time << ")";
     o << "\n";
   }
   return o.str();
