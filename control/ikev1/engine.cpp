@@ -329,6 +329,11 @@ void Engine::Impl::receive(const Endpoint& local, const Endpoint& remote, ByteVi
   }
   if (!sa) {
     ++counters_.rx_no_sa;
+    // IOS's syslog line for this event (it rate-limits it; so do we: one
+    // per 16 drops).
+    if (counters_.rx_no_sa % 16 == 1)
+      event("%CRYPTO-4-IKMP_NO_SA: IKE message from " + ipv4(remote.addr) +
+            " has no SA and is not an initialization offer");
     debug(nullptr, " no SA for cookies " + hex(ByteView(bytes.data(), std::min<size_t>(16, bytes.size()))) + " from " +
                        ipv4(remote.addr));
     return;
@@ -446,8 +451,6 @@ void Engine::Impl::tick(Clock::time_point now) {
         sa.dpd_next = now + opt_.dpd_retry;
       } else if (sa.dpd_outstanding > 0 && now >= sa.dpd_next) {
         if (sa.dpd_outstanding >= opt_.dpd_tries) {
-          event("%CRYPTO-4-IKMP_NO_SA: IKE message from " + ipv4(sa.remote.addr) +
-                " has no SA and is not an initialization offer");
           debug(&sa, "DPD: peer " + ipv4(sa.remote.addr) + " is dead");
           uint32_t peer = sa.remote.addr;
           remove_sa(sa, "peer dead (DPD)");

@@ -28,7 +28,8 @@
 // timestamps ("ISAKMP:(0):Old State = IKE_READY  New State = IKE_I_MM1",
 // "ISAKMP (0): constructing CERT_REQ for issuer cn=CA1,o=cisco,o=com").
 // Debug lines only flow while set_debug(true); %CRYPTO-5-IKMP_INVALID_CERT
-// and %CRYPTO-4-IKMP_NO_SA... style events are always logged.
+// and %CRYPTO-4-IKMP_NO_SA (a message for no known SA; one in 16 logged)
+// are always logged, as IOS raises them.
 //
 // Profiles (the seed). An initiator knows the ISAKMP profile of its tunnel
 // from the start: with `ca trust-point` its MM3 asks (CR) for those
