@@ -199,6 +199,38 @@ void WorkerCtx::to_port(uint16_t port, uint32_t next_hop, rte_mbuf* m, uint64_t 
   stage(port, m);
 }
 
+// n IPv4 packets (data at the IP header), all towards `next_hop` on
+// `port`: one role check and one neighbour lookup for the lot.
+void WorkerCtx::to_port_bulk(uint16_t port, uint32_t next_hop, rte_mbuf** pkts, uint16_t n,
+                             uint64_t now) {
+  const PortRole& role = cfg_.router.ports->port[port];
+  if (role.kind != PortRole::Kind::kPhys) {
+    counters_.add(WorkerCounter::kNoPort, n);
+    rte_pktmbuf_free_bulk(pkts, n);
+    return;
+  }
+  uint8_t mac[6];
+  if (port == last_neighbor_port_ && next_hop == last_neighbor_ip_) {
+    std::memcpy(mac, last_neighbor_mac_, 6);
+  } else if (cfg_.router.neighbors->get(port, next_hop, mac)) {
+    last_neighbor_port_ = port;
+    last_neighbor_ip_ = next_hop;
+    std::memcpy(last_neighbor_mac_, mac, 6);
+  } else {
+    counters_.add(WorkerCounter::kNeighMiss, n);
+    rte_pktmbuf_free_bulk(pkts, n);
+    needs_neighbor(port, next_hop, now);
+    return;
+  }
+  for (uint16_t i = 0; i < n; ++i) {
+    if (!push_ethernet(pkts[i], mac, role.mac.data())) {
+      drop(WorkerCounter::kBadFrame, pkts[i]);
+      continue;
+    }
+    stage(port, pkts[i]);
+  }
+}
+
 // An IPv4 packet (data at the IP header) for the kernel, through `tap`.
 void WorkerCtx::to_kernel(uint16_t tap, rte_mbuf* m) {
   const PortRole& role = cfg_.router.ports->port[tap];
@@ -362,6 +394,21 @@ void WorkerCtx::route_ip(rte_mbuf** pkts, uint16_t n, bool from_kernel, uint16_t
 // ESP packets (data at the outer IPv4 header) towards the tunnel's peer.
 void WorkerCtx::route_encrypted(rte_mbuf** pkts, uint16_t n, uint64_t now) {
   if (!n) return;
+  // One SA made the batch, so every packet has the same outer destination
+  // (the tunnel's peer): one route and one neighbour lookup for all of it.
+  const uint32_t peer = dst_of(pkts[0]);
+  uint16_t same = 1;
+  while (same < n && dst_of(pkts[same]) == peer) ++same;
+  if (same == n) {
+    const NextHop& nh = routes_->lookup(peer);
+    if (nh.kind != NextHop::Kind::kPort) {
+      counters_.add(WorkerCounter::kNoRoute, n);  // a peer reached through a tunnel or not at all
+      rte_pktmbuf_free_bulk(pkts, n);
+      return;
+    }
+    to_port_bulk(nh.port, nh.gateway ? nh.gateway : peer, pkts, n, now);
+    return;
+  }
   uint32_t dst[kMaxBurst] = {};  // initialised: GCC cannot see the fill loop covers [0, n)
   uint16_t hop[kMaxBurst];
   for (uint16_t i = 0; i < n; ++i) dst[i] = dst_of(pkts[i]);
@@ -383,7 +430,9 @@ void WorkerCtx::route_encrypted(rte_mbuf** pkts, uint16_t n, uint64_t now) {
 // destination must be an inside interface or the router itself.
 void WorkerCtx::route_decrypted(rte_mbuf** pkts, uint16_t n, uint64_t now) {
   if (!n) return;
+  // Destinations in addr[0, n_v4), sources after them: one bulk lookup.
   uint32_t addr[2 * kMaxBurst] = {};
+  uint32_t src[kMaxBurst] = {};
   uint16_t hop[2 * kMaxBurst];
   uint16_t n_v4 = 0;
   rte_mbuf* v4[kMaxBurst];
@@ -395,14 +444,15 @@ void WorkerCtx::route_decrypted(rte_mbuf** pkts, uint16_t n, uint64_t now) {
       continue;
     }
     addr[n_v4] = dst_of(m);
-    addr[kMaxBurst + n_v4] = src_of(m);
+    src[n_v4] = src_of(m);
     v4[n_v4++] = m;
   }
-  routes_->lookup(addr, n_v4, hop);
-  routes_->lookup(addr + kMaxBurst, n_v4, hop + kMaxBurst);
+  if (!n_v4) return;
+  std::memcpy(addr + n_v4, src, n_v4 * sizeof(uint32_t));
+  routes_->lookup(addr, static_cast<uint16_t>(2 * n_v4), hop);
   for (uint16_t i = 0; i < n_v4; ++i) {
     rte_mbuf* m = v4[i];
-    const NextHop& back = routes_->next_hop(hop[kMaxBurst + i]);
+    const NextHop& back = routes_->next_hop(hop[n_v4 + i]);
     if (back.kind != NextHop::Kind::kTunnel || back.tunnel != m->hash.usr) {
       drop(WorkerCounter::kInnerWrongTunnel, m);
       continue;

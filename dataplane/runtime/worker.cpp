@@ -476,11 +476,18 @@ uint16_t WorkerCtx::decrypt_owned(rte_mbuf** pkts, const uint32_t* spi, uint16_t
   }
   const uint16_t good = esp_inbound(*esp_, spi_table_, {pkts, n});
   if (good < n) rte_pktmbuf_free_bulk(pkts + good, n - good);
-  for (uint16_t i = 0; i < good; ++i) {
+  // Tunnel counters once per run of packets of one tunnel (normally the
+  // whole burst).
+  for (uint16_t i = 0; i < good;) {
     const TunnelId t = pkts[i]->hash.usr;
-    if (t >= cfg_.max_tunnels) continue;
-    tunnel_counters_[t].in_packets.add(1);
-    tunnel_counters_[t].in_bytes.add(pkts[i]->pkt_len);
+    uint64_t bytes = 0;
+    uint16_t j = i;
+    for (; j < good && pkts[j]->hash.usr == t; ++j) bytes += pkts[j]->pkt_len;
+    if (t < cfg_.max_tunnels) {
+      tunnel_counters_[t].in_packets.add(j - i);
+      tunnel_counters_[t].in_bytes.add(bytes);
+    }
+    i = j;
   }
   // Lifetime flags and first use, once per run of packets with one SPI
   // (a burst normally carries one SA).

@@ -257,6 +257,7 @@ class WorkerCtx {
   void route_decrypted(rte_mbuf** pkts, uint16_t n, uint64_t now);
   void route_encrypted(rte_mbuf** pkts, uint16_t n, uint64_t now);
   void to_port(uint16_t port, uint32_t next_hop, rte_mbuf* m, uint64_t now);
+  void to_port_bulk(uint16_t port, uint32_t next_hop, rte_mbuf** pkts, uint16_t n, uint64_t now);
   void to_kernel(uint16_t tap, rte_mbuf* m);
   void stage(uint16_t port, rte_mbuf* m);
   void flush_staged();
