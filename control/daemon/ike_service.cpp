@@ -26,6 +26,11 @@ class IkeService::Host : public ike::Host {
     // The ChildSaTable names the origin in `show crypto ipsec sa`.
     return children_.install(tunnel, ChildSaPair{in, out, origin_of(tunnel)}, Clock::now(), error);
   }
+  bool install_answered_rekey(uint32_t tunnel, const dp::SaSpec& in, const dp::SaSpec& out,
+                              std::string* error) override {
+    return children_.install(tunnel, ChildSaPair{in, out, origin_of(tunnel)}, Clock::now(), error,
+                             /*deferred=*/true);
+  }
   void delete_child(uint32_t tunnel, uint32_t inbound_spi) override { children_.remove(tunnel, inbound_spi); }
   void log(std::string_view line) override { log_(std::string(line)); }
 

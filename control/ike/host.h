@@ -39,6 +39,16 @@ class Host {
   // SA; make-before-break is the host's. False with *error when the data
   // plane refuses; the engine then fails the child SA.
   virtual bool install_child(uint32_t tunnel, const dp::SaSpec& in, const dp::SaSpec& out, std::string* error) = 0;
+  // The pair of a child rekey this end answered (the peer initiated the
+  // exchange): the peer installs its half only when our answer arrives, so
+  // our first packets with `out` could beat it there. A host that can
+  // installs `in` at once and switches to `out` once the peer shows it has
+  // the pair (its first packet with it, or its Delete of the old pair); the
+  // default installs both at once, as install_child does.
+  virtual bool install_answered_rekey(uint32_t tunnel, const dp::SaSpec& in, const dp::SaSpec& out,
+                                      std::string* error) {
+    return install_child(tunnel, in, out, error);
+  }
   // Deletes the pair whose inbound SPI is `inbound_spi` (both directions;
   // an outbound SA already replaced by a newer pair is gone already).
   virtual void delete_child(uint32_t tunnel, uint32_t inbound_spi) = 0;

@@ -195,8 +195,14 @@ ChildSa* Engine::Impl::install_child(IkeSa& sa, uint32_t tunnel_id, const Propos
   out.encap_sport = sa.nat() ? sa.local.port : dp::kNatTPort;
   out.encap_dport = sa.nat() ? sa.remote.port : dp::kNatTPort;
 
+  // Answering a rekey: the tunnel already has a live pair in this IKE SA
+  // (ENGINE.md: the responder's switch waits until the peer has the pair).
+  const bool answered_rekey = !we_initiated && std::any_of(sa.children.begin(), sa.children.end(), [&](const ChildSa& c) {
+    return c.tunnel == tunnel_id && !c.replaced && !c.deleting;
+  });
   std::string error;
-  if (!host_.install_child(tunnel_id, in, out, &error)) {
+  if (!(answered_rekey ? host_.install_answered_rekey(tunnel_id, in, out, &error)
+                       : host_.install_child(tunnel_id, in, out, &error))) {
     debug(&sa, "Failed to install child SA: " + error);
     return nullptr;
   }
