@@ -5,6 +5,8 @@
 #include <rte_lcore.h>
 #include <rte_mbuf.h>
 
+#include <algorithm>
+
 namespace keyway::dp {
 
 bool eal_init(const std::vector<std::string>& args, std::string* error) {
@@ -31,8 +33,14 @@ bool eal_init(const std::vector<std::string>& args, std::string* error) {
 
 rte_mempool* make_pktmbuf_pool(const char* name, unsigned count, std::string* error,
                                unsigned data_room) {
-  rte_mempool* mp = rte_pktmbuf_pool_create(name, count, 0, 0,
-                                            static_cast<uint16_t>(data_room), rte_socket_id());
+  // A per-lcore cache: a worker that allocates on RX and frees on TX then
+  // recycles its own mbufs without touching the shared ring (about 75
+  // cycles a packet at 64 bytes without it). At most an eighth of the pool,
+  // so that the mbufs parked in the caches of other lcores (up to 1.5 times
+  // the cache size each) never starve the control thread or a small pool.
+  const unsigned cache = std::min(256u, count / 8);
+  rte_mempool* mp = rte_pktmbuf_pool_create(name, count, cache, 0, static_cast<uint16_t>(data_room),
+                                            rte_socket_id());
   if (!mp) *error = std::string("cannot create mbuf pool '") + name + "': " + rte_strerror(rte_errno);
   return mp;
 }

@@ -18,7 +18,8 @@ namespace keyway::dp {
 bool eal_init(const std::vector<std::string>& args, std::string* error);
 
 // A pool of single-segment mbufs with room for an MTU-sized packet, its
-// tunnel headers and the ESP trailer. Returns null with *error set.
+// tunnel headers and the ESP trailer, with a per-lcore cache of up to 256
+// mbufs (an eighth of the pool at most). Returns null with *error set.
 rte_mempool* make_pktmbuf_pool(const char* name, unsigned count, std::string* error,
                                unsigned data_room = 2048 + 128);
 
