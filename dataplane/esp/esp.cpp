@@ -133,8 +133,9 @@ bool ipv4_header_checksum_ok(const uint8_t* p, uint32_t ihl) {
 }
 
 // Parses the outer IPv4 (and UDP) header of a received packet and finds its
-// SA. Sets m->l3_len / l4_len for the SA's burst function.
-EspCounter classify(const SpiTable& table, rte_mbuf* m, Sa** out) {
+// SA. Sets *esp_off (where the ESP header starts) for the SA's burst
+// function.
+EspCounter classify(const SpiTable& table, rte_mbuf* m, Sa** out, uint16_t* esp_off) {
   if (m->nb_segs != 1) return EspCounter::kMultiSegment;
   const uint8_t* p = rte_pktmbuf_mtod(m, const uint8_t*);
   uint32_t len = m->data_len;
@@ -143,7 +144,11 @@ EspCounter classify(const SpiTable& table, rte_mbuf* m, Sa** out) {
   if (ihl < 20 || ihl > len) return EspCounter::kBadOuter;
   uint32_t tot = load_be16(p + 2);
   if (tot < ihl || tot > len) return EspCounter::kBadLength;
-  if (!ipv4_header_checksum_ok(p, ihl)) return EspCounter::kBadOuter;
+  // A NIC (or a stage before the engine) that verified the header says so
+  // in the mbuf; then the sum is not computed a second time.
+  if ((m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK) != RTE_MBUF_F_RX_IP_CKSUM_GOOD &&
+      !ipv4_header_checksum_ok(p, ihl))
+    return EspCounter::kBadOuter;
   if (load_be16(p + 6) & 0x3fff) return EspCounter::kFragment;
   uint32_t udp = 0;
   if (p[9] == IPPROTO_UDP) {
@@ -170,8 +175,7 @@ EspCounter classify(const SpiTable& table, rte_mbuf* m, Sa** out) {
     m->data_len = static_cast<uint16_t>(tot);
     m->pkt_len = tot;
   }
-  m->l3_len = ihl & 0x1ff;
-  m->l4_len = udp & 0xff;
+  *esp_off = static_cast<uint16_t>(ihl + udp);
   *out = sa;
   return EspCounter::kInOk;
 }
@@ -201,7 +205,7 @@ uint16_t esp_inbound(EspCtx& ctx, const SpiTable& table, std::span<rte_mbuf*> pk
   Sa* sa_of[kMaxBurst];
   for (uint16_t i = 0; i < n; ++i) {
     sa_of[i] = nullptr;
-    verdict[i] = classify(table, pkts[i], &sa_of[i]);
+    verdict[i] = classify(table, pkts[i], &sa_of[i], &ctx.esp_off[i]);
   }
   // Run each SA's burst function over its packets. Bursts normally carry
   // one SA and no junk: then the burst goes to it as it is.
@@ -213,6 +217,8 @@ uint16_t esp_inbound(EspCtx& ctx, const SpiTable& table, std::span<rte_mbuf*> pk
   }
   rte_mbuf* group[kMaxBurst];
   uint16_t index[kMaxBurst];
+  uint16_t esp_off[kMaxBurst];
+  std::copy_n(ctx.esp_off.begin(), n, esp_off);
   for (uint16_t first = 0; first < n; ++first) {
     Sa* sa = sa_of[first];
     if (!sa) continue;
@@ -220,6 +226,7 @@ uint16_t esp_inbound(EspCtx& ctx, const SpiTable& table, std::span<rte_mbuf*> pk
     for (uint16_t i = first; i < n; ++i) {
       if (sa_of[i] != sa) continue;
       group[g] = pkts[i];
+      ctx.esp_off[g] = esp_off[i];
       index[g++] = i;
       sa_of[i] = nullptr;
     }

@@ -70,6 +70,11 @@ struct EspCtx {
   // Scratch for one burst; not meaningful between calls.
   uint16_t ip_id = 0;
   std::array<EspCounter, kMaxBurst> verdict{};
+  // Inbound: where each packet's ESP header starts (outer IPv4 header
+  // length, plus 8 with UDP encapsulation). Kept here rather than in the
+  // mbuf's l3_len/l4_len, which live in its second cache line: a line the
+  // receive path need not have touched, one cache miss a packet.
+  std::array<uint16_t, kMaxBurst> esp_off{};
   std::array<PktScratch, kMaxBurst> scratch{};
   alignas(64) uint8_t iv_blocks[kMaxBurst][16];
   alignas(64) gcm_context_data gcm_ctx;

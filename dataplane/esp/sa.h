@@ -122,6 +122,23 @@ class Sa {
       rt_.flags.fetch_or(kSaSoftExpired, std::memory_order_relaxed);
     if (hard_limit_reached()) rt_.flags.fetch_or(kSaHardExpired, std::memory_order_relaxed);
   }
+  // True when `n` more packets (of at most 65535 inner bytes each) cannot
+  // reach a hard lifetime: the burst functions may then count the whole
+  // burst with account_burst() instead of checking every packet.
+  bool burst_within_hard_limits(uint32_t n) const {
+    return (!hard_packets_ || packets() + n < hard_packets_) &&
+           (!hard_bytes_ || bytes() + uint64_t{n} * 65535 < hard_bytes_);
+  }
+  // account() for `n` packets of `inner_bytes` in total, one update.
+  void account_burst(uint32_t n, uint64_t inner_bytes) {
+    if (n == 0) return;
+    const uint64_t packets = rt_.packets.load(std::memory_order_relaxed) + n;
+    const uint64_t bytes = rt_.bytes.load(std::memory_order_relaxed) + inner_bytes;
+    rt_.packets.store(packets, std::memory_order_relaxed);
+    rt_.bytes.store(bytes, std::memory_order_relaxed);
+    if ((soft_bytes_ && bytes >= soft_bytes_) || (soft_packets_ && packets >= soft_packets_))
+      rt_.flags.fetch_or(kSaSoftExpired, std::memory_order_relaxed);
+  }
   // True once the packets or bytes processed reach a hard lifetime. The
   // burst functions check it per packet, because kSaHardExpired is only
   // read once per burst (and is also raised by sequence exhaustion, which

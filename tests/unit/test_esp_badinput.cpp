@@ -456,6 +456,23 @@ TEST_P(Drops, OuterHeader) {
   Bytes pkt = *good;
   pkt[10] ^= 0x01;
   expect_in_drop(p->table, pkt, "bad_outer", "checksum");
+  {
+    // A receiver that found the checksum bad (or did not look) does not
+    // stop the engine checking it; one that verified it spares the engine
+    // the sum (the header here is otherwise valid, so the packet decrypts).
+    // A packet of its own: decrypting `good` would use up its number.
+    auto fresh = out_ok(*p->out, inner_v4(100));
+    ASSERT_TRUE(fresh);
+    Bytes flagged = *fresh;
+    flagged[10] ^= 0x01;
+    rte_mbuf* m = to_mbuf(flagged);
+    m->ol_flags |= RTE_MBUF_F_RX_IP_CKSUM_BAD;
+    expect_in_drop_mbuf(p->table, m, "bad_outer", "checksum flagged bad");
+    m = to_mbuf(flagged);
+    m->ol_flags |= RTE_MBUF_F_RX_IP_CKSUM_GOOD;
+    EXPECT_EQ(dp::esp_inbound(esp_ctx(), p->table, {&m, 1}), 1) << "checksum flagged good";
+    rte_pktmbuf_free(m);
+  }
   pkt = *good;
   pkt[0] = 0x44;  // IHL 4
   fix_ip_checksum(pkt);
