@@ -970,7 +970,7 @@ class KeywayPki:
         return d
 
     def enroll(self, ca_dir, store, trustpoint, subject=None, fqdn=None, ip=None, serial=None,
-               key="rsa2048"):
+               key="rsa2048", own_key=False):
         """Enrolls trust-point `trustpoint` of store DIR/stores/STORE with
         the CA; returns (certificate PEM path, private key path)."""
         store_dir = os.path.join(self.dir, "stores", store)
@@ -985,6 +985,8 @@ class KeywayPki:
             args += ["--ip", ip]
         if serial:
             args += ["--serial", serial]
+        if own_key:
+            args.append("--own-key")
         self._run(args)
         new = sorted(f for f in set(os.listdir(ca_dir)) - before
                      if f.endswith(".pem") and f not in ("ca.pem", "crl.pem"))

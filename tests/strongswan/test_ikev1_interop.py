@@ -19,8 +19,10 @@ SAs. Cases:
   4. the same, strongSwan initiates (its CERT_REQ arrives in MM5, not MM3
      as IOS sends it; ../shared notes, "What strongSwan puts on the wire").
   5. strongSwan rekeys the IPsec SA (a new Quick Mode) during a 50/s ping
-     train and a checked 4 MiB TCP transfer: no ping is lost, the transfer
-     arrives intact, keyway ends with one pair on the new SPIs.
+     train and a checked 4 MiB TCP transfer: keyway drops no packet (its
+     ESP and worker drop counters), at most one ping is lost (strongSwan's
+     own switch, see rekey_under_traffic), the transfer arrives intact,
+     keyway sends with the new pair.
 For 1-4: keyway's `show crypto isakmp sa --json` has one ISAKMP SA in
 QM_IDLE with NAT detected, and one IPsec SA pair, UDP-encapsulated, whose
 SPIs are strongSwan's crosswise; `show crypto ipsec sa --json` agrees;
@@ -126,7 +128,9 @@ def cert_conn(cert, cacert):
 
 def check_tunnel(fails, lab, kw, charon, tag, keyway_initiated, wan_path, trustpoint=None):
     """Everything a case asserts once the tunnel is up."""
-    view = kw.isakmp()
+    # strongSwan's swanctl returns once it sent QM3; keyway installs the
+    # pair when QM3 arrives.
+    view = wait_for(lambda: (lambda v: v if v["ipsec_sas"] else None)(kw.isakmp()), 5) or kw.isakmp()
     sas = [s for s in view["isakmp_sas"] if s.get("state") == "QM_IDLE"]
     if not fails.check(len(sas) == 1, "%s: keyway's ISAKMP SAs in QM_IDLE: %s" % (tag, json.dumps(view))):
         return ""
@@ -139,7 +143,7 @@ def check_tunnel(fails, lab, kw, charon, tag, keyway_initiated, wan_path, trustp
     if trustpoint:
         fails.check(k.get("trustpoint") == trustpoint, "%s: keyway signed with trust-point %r, expected %r"
                     % (tag, k.get("trustpoint"), trustpoint))
-    pairs = [p for p in view["ipsec_sas"] if p.get("tunnel") == 1]
+    pairs = view["ipsec_sas"]  # the configuration has one tunnel
     if not fails.check(len(pairs) == 1, "%s: keyway's IPsec SA pairs for Tunnel1: %s" % (tag, pairs)):
         return ""
     kw_in, kw_out = int(pairs[0]["spi_in"]), int(pairs[0]["spi_out"])
@@ -230,6 +234,7 @@ def down_by_keyway(fails, kw, charon, tag):
 
 def rekey_under_traffic(fails, lab, kw, charon, tag):
     before = kw.isakmp()["ipsec_sas"]
+    drops0 = kw.drops()
     pinger = lab.spawn(tag + "-pings", ["ping", "-n", "-q", "-i", "0.02", "-c", "300", "-W", "1", SW_LAN],
                        ns="ha")
     box = {}
@@ -247,19 +252,28 @@ def rekey_under_traffic(fails, lab, kw, charon, tag):
     m = re.search(r"(\d+) packets transmitted, (\d+) received", out)
     sent, got = (int(m.group(1)), int(m.group(2))) if m else (0, 0)
     fails.check(sent == 300, "%s: the ping train did not run: %s" % (tag, out[-500:]))
-    fails.check(got == sent, "%s: %d of %d pings answered across the Quick Mode rekey" % (tag, got, sent))
+    # keyway drops nothing (checked below). strongSwan, as the initiator of
+    # the Quick Mode, switches its own outbound SA before it sends QM3 and
+    # has been seen to lose one ping of 300 in kernel-libipsec doing so; at
+    # most one is tolerated.
+    fails.check(got >= sent - 1, "%s: %d of %d pings answered across the Quick Mode rekey" % (tag, got, sent))
     s, r = box.get("t", ("no transfer", ""))
     fails.check(s.startswith("sent ") and s.split()[1:] == r.split()[1:],
                 "%s: checked transfer during the rekey: %r, %r" % (tag, s, r))
-    after = wait_for(lambda: [p for p in kw.isakmp()["ipsec_sas"] if p.get("tunnel") == 1]
-                     if len([p for p in kw.isakmp()["ipsec_sas"] if p.get("tunnel") == 1]) == 1 else None, 10)
-    fails.check(after and before and after[0]["spi_in"] != before[0]["spi_in"],
-                "%s: keyway's pairs after the rekey: %s (before: %s)" % (tag, after, before))
+    # IKEv1 keeps the old pair until it expires or the peer deletes it (IOS
+    # and strongSwan alike); keyway must send with the new one, the one
+    # strongSwan's newest CHILD_SA receives with.
+    new = [p for p in kw.isakmp()["ipsec_sas"] if before and p["spi_in"] != before[0]["spi_in"]]
     c = charon.child_sa(CHILD)
-    if after and c:
-        fails.check((c.spi_in, c.spi_out) == (int(after[0]["spi_out"]), int(after[0]["spi_in"])),
-                    "%s: after the rekey strongSwan in/out %#x/%#x, keyway %s" % (tag, c.spi_in, c.spi_out, after))
-    return "pings %d/%d, 4 MiB checked transfer %s" % (
+    _, outs, _, _ = kw.tunnel_sas()
+    fails.check(len(new) == 1 and c is not None and outs and outs[0] == int(new[0]["spi_out"]) == c.spi_in
+                and int(new[0]["spi_in"]) == c.spi_out,
+                "%s: after the rekey keyway has pairs %s (before %s) and sends with %s; strongSwan's newest "
+                "CHILD_SA in/out %s" % (tag, kw.isakmp()["ipsec_sas"], before, [hex(x) for x in outs],
+                                        (hex(c.spi_in), hex(c.spi_out)) if c else None))
+    new_drops = {k: v - drops0.get(k, 0) for k, v in kw.drops().items() if v != drops0.get(k, 0)}
+    fails.check(not new_drops, "%s: keyway dropped packets during the rekey: %s" % (tag, new_drops))
+    return "pings %d/%d, 4 MiB checked transfer %s, keyway dropped none" % (
         got, sent, "intact" if s.split()[1:] == r.split()[1:] and s.startswith("sent ") else "FAILED")
 
 
@@ -298,8 +312,11 @@ def main():
             pki = swan.KeywayPki(keyway, os.path.join(lab.tmp, "pki"))
             ca1 = pki.ca("CA1", "CN=CA1,O=keyway,O=test")
             ca2 = pki.ca("CA2", "CN=CA2,O=keyway,O=test")
-            pki.enroll(ca1, "kw", "TP1", subject="CN=KW,O=keyway,O=test", ip=KW_WAN)
-            pki.enroll(ca2, "kw", "TP2", subject="CN=KW,O=keyway,O=test", ip=KW_WAN)
+            # Each trust-point with its own key, so that a signature made with
+            # the wrong one cannot verify against a certificate strongSwan
+            # cached from an earlier case.
+            pki.enroll(ca1, "kw", "TP1", subject="CN=KW,O=keyway,O=test", ip=KW_WAN, own_key=True)
+            pki.enroll(ca2, "kw", "TP2", subject="CN=KW,O=keyway,O=test", ip=KW_WAN, own_key=True)
             cert, key = pki.enroll(ca2, "sw", "TP", subject="CN=SW,O=keyway,O=test", ip=SW_WAN)
             charon.add_cacert(os.path.join(ca1, "ca.pem"), "ca1.pem")
             charon.add_cert(cert, "sw.pem")
