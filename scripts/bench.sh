@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# keyway's main job for now: the ESP benchmark on one core, from a fresh
+# The ESP benchmark on one core (keyway bench), from a fresh
 # Debian 12 machine. Installs what is missing, builds the release
 # configuration, and runs `keyway bench` with any arguments given here
 # (e.g. --json, --size 1420, --transform aes128gcm).
