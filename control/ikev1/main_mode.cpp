@@ -75,6 +75,19 @@ const char* id_type_word(uint8_t t) {
   }
 }
 
+// The CAs a peer's CERT_REQ payloads name, in the order they came (DER
+// DNs; empty: any CA); unparsable ones are skipped.
+std::vector<Bytes> cert_requests(const Message& m) {
+  std::vector<Bytes> crs;
+  for (const Payload* p : m.all(PayloadType::kCr)) {
+    auto cr = parse_cr(p->body);
+    if (!cr) continue;
+    auto dn = pki::parse_certreq_ikev1(cr->encoding, cr->data);
+    if (dn) crs.push_back(dn.take());
+  }
+  return crs;
+}
+
 }  // namespace
 
 Bytes natd_hash(ike::IkeHash h, uint64_t cky_i, uint64_t cky_r, uint32_t addr, uint16_t port) {
@@ -408,13 +421,7 @@ void Engine::Impl::mm_responder_3(IsakmpSa& sa, const Message& m) {
   read_vendor_ids(sa, m);
   check_natd(sa, m);
   if (sa.suite.auth == config::IkeAuthMethod::kRsaSig) {
-    std::vector<Bytes> crs;
-    for (const Payload* p : m.all(PayloadType::kCr)) {
-      auto cr = parse_cr(p->body);
-      if (!cr) continue;
-      auto dn = pki::parse_certreq_ikev1(cr->encoding, cr->data);
-      if (dn) crs.push_back(dn.take());
-    }
+    std::vector<Bytes> crs = cert_requests(m);
     sa.peer_crs = crs;
     // The profile is not known before MM5: any trust-point may answer.
     sa.chosen = pki::choose_ikev1(crs, tps_, nullptr, cr_sink(sa));
@@ -454,13 +461,7 @@ void Engine::Impl::mm_initiator_4(IsakmpSa& sa, const Message& m) {
     sa.next_keepalive = now_ + opt_.nat_keepalive;
   }
   if (sa.suite.auth == config::IkeAuthMethod::kRsaSig) {
-    std::vector<Bytes> crs;
-    for (const Payload* p : m.all(PayloadType::kCr)) {
-      auto cr = parse_cr(p->body);
-      if (!cr) continue;
-      auto dn = pki::parse_certreq_ikev1(cr->encoding, cr->data);
-      if (dn) crs.push_back(dn.take());
-    }
+    std::vector<Bytes> crs = cert_requests(m);
     sa.peer_crs = crs;
     std::vector<std::string> names;
     if (sa.profile)
@@ -742,6 +743,24 @@ void Engine::Impl::mm_responder_5(IsakmpSa& sa, const Message& m) {
   debug(&sa, "Input = IKE_MSG_FROM_PEER, IKE_MM_EXCH");
   set_state(sa, P1State::kRMm5);
   if (!verify_auth(sa, *opened)) return;  // IOS answers nothing; MM4 keeps being retransmitted
+  // An initiator that is not IOS (strongSwan) sends its CERT_REQs in MM5,
+  // not MM3. With none in MM3, the certificate is chosen again from these,
+  // now within the bound profile's `ca trust-point`s.
+  if (sa.suite.auth == config::IkeAuthMethod::kRsaSig && sa.peer_crs.empty()) {
+    std::vector<Bytes> crs = cert_requests(*opened);
+    if (!crs.empty()) {
+      sa.peer_crs = crs;
+      std::vector<std::string> names;
+      if (sa.profile)
+        for (const config::NameRef& n : sa.profile->ca_trustpoints) names.push_back(n.name);
+      sa.chosen = pki::choose_ikev1(crs, tps_, names.empty() ? nullptr : &names, cr_sink(sa));
+      if (!sa.chosen.ok()) {
+        debug(&sa, " no trustpoint to sign with: " + sa.chosen.reason);
+        fail(sa, "cannot build MM6");
+        return;
+      }
+    }
+  }
   for (const Payload* p : opened->all(PayloadType::kNotify)) {
     auto n = parse_notify(p->body);
     if (!n || n->type != static_cast<uint16_t>(NotifyType::kInitialContact)) continue;
