@@ -56,20 +56,7 @@ KEYWAY_COMMON = """crypto ipsec transform-set TS esp-aes 256 esp-sha256-hmac
 crypto ipsec profile IPSEC
  set transform-set TS
  set isakmp-profile PROF
-interface Ethernet0/0
- ip address {kw_wan} 255.255.255.0
-interface Ethernet0/1
- ip address {kw_lan} 255.255.255.0
-interface Tunnel1
- ip address 10.0.0.1 255.255.255.0
- tunnel source Ethernet0/0
- tunnel mode ipsec ipv4
- tunnel destination {sw_wan}
- tunnel protection ipsec profile IPSEC
-ip route 192.168.200.0 255.255.255.0 10.0.0.2
-dataplane port Ethernet0/0 net_af_packet0
-dataplane port Ethernet0/1 net_af_packet1
-"""
+""" + v2t.KEYWAY_INTERFACES
 
 KEYWAY_PSK = """hostname KW
 crypto isakmp policy 10

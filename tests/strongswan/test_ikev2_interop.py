@@ -72,18 +72,8 @@ READY_LINE = "keyway: ready"
 IKE_PROPOSAL = "aes256gcm16-prfsha256-ecp256"   # keyway: aes-gcm-256, prf sha256, group 19
 CONN, CHILD = "kw", "net"
 
-KEYWAY_COMMON = """crypto ikev2 proposal PROP
- encryption aes-gcm-256
- prf sha256
- group 19
-crypto ikev2 policy POL
- proposal PROP
-crypto ipsec transform-set TS {transform_set}
- mode tunnel
-crypto ipsec profile IPSEC
- set transform-set TS
- set ikev2-profile PROF
-interface Ethernet0/0
+# keyway's interfaces, tunnel, route and ports (both IKE versions' tests).
+KEYWAY_INTERFACES = """interface Ethernet0/0
  ip address {kw_wan} 255.255.255.0
 interface Ethernet0/1
  ip address {kw_lan} 255.255.255.0
@@ -97,6 +87,19 @@ ip route 192.168.200.0 255.255.255.0 10.0.0.2
 dataplane port Ethernet0/0 net_af_packet0
 dataplane port Ethernet0/1 net_af_packet1
 """
+
+KEYWAY_COMMON = """crypto ikev2 proposal PROP
+ encryption aes-gcm-256
+ prf sha256
+ group 19
+crypto ikev2 policy POL
+ proposal PROP
+crypto ipsec transform-set TS {transform_set}
+ mode tunnel
+crypto ipsec profile IPSEC
+ set transform-set TS
+ set ikev2-profile PROF
+""" + KEYWAY_INTERFACES
 
 KEYWAY_PSK = """hostname KW
 crypto ikev2 keyring KR
