@@ -9,11 +9,11 @@ cores) and net_af_packet ports with qpairs=2, i.e. two rx and two tx
 queues per port, one of each per worker. A tunnel's SAs belong to one
 worker; the other hands it the tunnel's packets. Cases:
 
-  1. startup: both daemons report two workers and two queues per port
-  2. pings hostA -> hostB, R1, R2 through the tunnel (two_routers' case 1)
-  3. iperf3 TCP and a checked (SHA-256) TCP transfer hostA -> hostB;
+  startup: both daemons report two workers and two queues per port
+  pings hostA -> hostB, R1, R2 through the tunnel (two_routers' case 1)
+  traffic: iperf3 TCP and a checked (SHA-256) TCP transfer hostA -> hostB;
      no hand-off ring overflowed, hand-offs are reported per worker
-  4. route updates at run time on R1: `no ip route` for hostB's LAN stops
+  routes: route updates at run time on R1: `no ip route` for hostB's LAN stops
      the traffic (data plane and kernel), `ip route ... Tunnel1` brings it
      back; `show ip route` and the kernel's table follow each step
 
@@ -75,7 +75,7 @@ def case_startup(cases, l2):
         workers = tr.dig(r.counters(), ("workers",))
         cases.check(len(workers) == WORKERS, "%s: counters list %d workers" % (r.name, len(workers)))
         details.append("%s %d workers" % (r.name, len(workers)))
-    cases.end("1 two workers, two queues per port", ", ".join(details))
+    cases.end("startup: two workers, two queues per port", ", ".join(details))
 
 
 def case_traffic(cases, lab, l2, seed):
@@ -102,7 +102,7 @@ def case_traffic(cases, lab, l2, seed):
         cases.check(sum(int(w["rx"]) for w in workers) > 0, "%s: the workers received nothing" % r.name)
         details.append("%s hand-offs %s" % (
             r.name, "/".join(str(w["handoff"]) for w in workers)))
-    cases.end("3 iperf3 TCP and a checked transfer with two workers", "; ".join(details))
+    cases.end("traffic: iperf3 TCP and a checked transfer with two workers", "; ".join(details))
 
 
 def shows_route(r):
@@ -118,8 +118,6 @@ def kernel_has_route(lab, ns):
 def case_routes(cases, lab, l2):
     r1 = l2.r1
     details = []
-    before = sum(int(w["rx"]) for w in tr.dig(r1.counters(), ("workers",)))
-    del before
     r = r1.ctl(["no", "ip", "route", ROUTE_PREFIX, ROUTE_MASK, tr.R2_TUN], check=False)
     cases.check(r.returncode == 0, "R1 `no ip route`: status %d: %s %s" % (r.returncode, r.stdout, r.stderr))
     shown, out = shows_route(r1)
@@ -148,7 +146,7 @@ def case_routes(cases, lab, l2):
     details.append("added: %d/3 replies, %d table swaps" % (n, updates))
     r = r1.ctl(["no", "ip", "route", "10.99.0.0", ROUTE_MASK], check=False)
     cases.check(r.returncode != 0, "`no ip route` of an unknown route succeeded")
-    cases.end("4 ip route / no ip route at run time on R1", "; ".join(details))
+    cases.end("routes: ip route / no ip route at run time on R1", "; ".join(details))
 
 
 def main():
