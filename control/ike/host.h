@@ -27,6 +27,18 @@ struct Endpoint {
 
 using Clock = std::chrono::steady_clock;
 
+// One `interface TunnelN` with `tunnel protection ipsec profile NAME`. The
+// daemon gives the same list to both engines; each keeps the tunnels whose
+// IPsec profile names its kind of profile (`set isakmp-profile`: IKEv1,
+// `set ikev2-profile`: IKEv2).
+struct TunnelConfig {
+  uint32_t tunnel = 0;        // the data plane's tunnel id; passed back to Host
+  std::string interface;      // "Tunnel1", for show and logs
+  uint32_t local = 0;         // `tunnel source` address, host order
+  uint32_t peer = 0;          // `tunnel destination`, host order
+  std::string ipsec_profile;  // `tunnel protection ipsec profile NAME`
+};
+
 class Host {
  public:
   virtual ~Host() = default;

@@ -65,15 +65,8 @@ using ike::Clock;
 using ike::Endpoint;
 using ike::Host;
 
-// One `interface TunnelN` with `tunnel protection ipsec profile NAME` (the
-// same fields as ikev2::TunnelConfig).
-struct TunnelConfig {
-  uint32_t tunnel = 0;        // the data plane's tunnel id; passed back to Host
-  std::string interface;      // "Tunnel1", for show and logs
-  uint32_t local = 0;         // `tunnel source` address, host order
-  uint32_t peer = 0;          // `tunnel destination`, host order
-  std::string ipsec_profile;  // `tunnel protection ipsec profile NAME`
-};
+// One `interface TunnelN` (control/ike/host.h), shared by both engines.
+using ike::TunnelConfig;
 
 struct EngineOptions {
   // Randomness for cookies, SPIs, nonces, message IDs and DH private
