@@ -202,6 +202,7 @@ class Engine::Impl {
   void mm_responder_3(IsakmpSa& sa, const Message& m);
   void mm_initiator_4(IsakmpSa& sa, const Message& m);
   void mm_responder_5(IsakmpSa& sa, const Message& m);
+  bool choose_within_profile(IsakmpSa& sa, std::vector<Bytes> crs);
   void mm_initiator_6(IsakmpSa& sa, const Message& m);
   bool ke_nonce(IsakmpSa& sa, const Message& m);  // the peer's KE/NONCE; keys
   std::vector<Payload> ke_nonce_payloads(IsakmpSa& sa, bool initiator);

@@ -461,14 +461,7 @@ void Engine::Impl::mm_initiator_4(IsakmpSa& sa, const Message& m) {
     sa.next_keepalive = now_ + opt_.nat_keepalive;
   }
   if (sa.suite.auth == config::IkeAuthMethod::kRsaSig) {
-    std::vector<Bytes> crs = cert_requests(m);
-    sa.peer_crs = crs;
-    std::vector<std::string> names;
-    if (sa.profile)
-      for (const config::NameRef& n : sa.profile->ca_trustpoints) names.push_back(n.name);
-    sa.chosen = pki::choose_ikev1(crs, tps_, names.empty() ? nullptr : &names, cr_sink(sa));
-    if (!sa.chosen.ok()) {
-      debug(&sa, " no trustpoint to sign with: " + sa.chosen.reason);
+    if (!choose_within_profile(sa, cert_requests(m))) {
       fail(sa, "no certificate");
       return;
     }
@@ -749,13 +742,7 @@ void Engine::Impl::mm_responder_5(IsakmpSa& sa, const Message& m) {
   if (sa.suite.auth == config::IkeAuthMethod::kRsaSig && sa.peer_crs.empty()) {
     std::vector<Bytes> crs = cert_requests(*opened);
     if (!crs.empty()) {
-      sa.peer_crs = crs;
-      std::vector<std::string> names;
-      if (sa.profile)
-        for (const config::NameRef& n : sa.profile->ca_trustpoints) names.push_back(n.name);
-      sa.chosen = pki::choose_ikev1(crs, tps_, names.empty() ? nullptr : &names, cr_sink(sa));
-      if (!sa.chosen.ok()) {
-        debug(&sa, " no trustpoint to sign with: " + sa.chosen.reason);
+      if (!choose_within_profile(sa, std::move(crs))) {
         fail(sa, "cannot build MM6");
         return;
       }
@@ -792,6 +779,20 @@ void Engine::Impl::mm_responder_5(IsakmpSa& sa, const Message& m) {
   sa.last_sent = sealed.take();
   send_raw(sa, sa.last_sent);
   phase1_complete(sa);
+}
+
+// The certificate to sign with, from the peer's CERT_REQs `crs`, among the
+// bound profile's `ca trust-point`s (all trust-points without them). False
+// (logged) when none fits.
+bool Engine::Impl::choose_within_profile(IsakmpSa& sa, std::vector<Bytes> crs) {
+  sa.peer_crs = std::move(crs);
+  std::vector<std::string> names;
+  if (sa.profile)
+    for (const config::NameRef& n : sa.profile->ca_trustpoints) names.push_back(n.name);
+  sa.chosen = pki::choose_ikev1(sa.peer_crs, tps_, names.empty() ? nullptr : &names, cr_sink(sa));
+  if (sa.chosen.ok()) return true;
+  debug(&sa, " no trustpoint to sign with: " + sa.chosen.reason);
+  return false;
 }
 
 // --------------------------------------------------------- initiator: MM6
