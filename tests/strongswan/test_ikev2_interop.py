@@ -31,7 +31,8 @@ Cases:
      saturated machine), one child on the new SAs; a checked 4 MiB TCP transfer then crosses them intact.
 For each of 1-6: keyway's `show crypto ikev2 sa --json` has one READY IKE SA with
 NAT outside, one child with UDP encapsulation, and agrees with charon's
-`swanctl --list-sas` on the IKE SPIs and (crosswise) the child SPIs;
+`swanctl --list-sas` on the IKE SPIs, the IKE SA's algorithms and
+(crosswise) the child SPIs (cases 5-6: the child's algorithms too);
 `show crypto ipsec sa --json` has the same SPIs; pings hostA ->
 192.168.200.1 and back (-I 192.168.200.1 -> hostA) work through both data
 planes; charon's packet counters for the CHILD_SA rise by at least the
@@ -70,6 +71,11 @@ PINGS = 5
 TRIGGER_TIMEOUT = 20
 READY_LINE = "keyway: ready"
 IKE_PROPOSAL = "aes256gcm16-prfsha256-ecp256"   # keyway: aes-gcm-256, prf sha256, group 19
+# The negotiated IKE SA as `swanctl --list-sas` (encr-alg, encr-keysize,
+# prf-alg, dh-group) and keyway's `show crypto ikev2 sa --json`
+# (encryption, prf, dh_group) name it.
+SWAN_IKE_ALGS = ("AES_GCM_16", "256", "PRF_HMAC_SHA2_256", "ECP_256")
+KEYWAY_IKE_ALGS = ("AES-GCM-16-256", "SHA256", 19)
 CONN, CHILD = "kw", "net"
 
 # keyway's interfaces, tunnel, route and ports (both IKE versions' tests).
@@ -391,6 +397,12 @@ def check_tunnel(fails, lab, kw, charon, tag, keyway_initiated, wan_path):
     fails.check((spi_i, spi_r) == want,
                 "%s: IKE SPIs: strongSwan i/r %016x/%016x, keyway local/remote %016x/%016x"
                 % (tag, spi_i, spi_r, kl, kr))
+    # The IKE SA's algorithms, as each side names them.
+    swan_ike = (s.raw.get("encr-alg"), s.raw.get("encr-keysize"), s.raw.get("prf-alg"), s.raw.get("dh-group"))
+    kw_ike = (k.get("encryption"), k.get("prf"), k.get("dh_group"))
+    fails.check(swan_ike == SWAN_IKE_ALGS and kw_ike == KEYWAY_IKE_ALGS,
+                "%s: IKE SA algorithms: strongSwan %s, keyway %s; both should be %s / %s"
+                % (tag, swan_ike, kw_ike, SWAN_IKE_ALGS, KEYWAY_IKE_ALGS))
     fails.check(s.raw.get("nat-any") == "yes" or s.raw.get("nat-fake") == "yes",
                 "%s: strongSwan does not report the (faked) NAT: %s" % (
                     tag, {x: s.raw.get(x) for x in ("nat-local", "nat-remote", "nat-fake", "nat-any")}))
