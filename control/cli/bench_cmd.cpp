@@ -10,6 +10,7 @@
 
 #include "control/cli/bench_runtime.h"
 #include "control/cli/commands.h"
+#include "control/cli/flags.h"
 #include "dataplane/bench/bench.h"
 #include "dataplane/eal/eal.h"
 
@@ -38,25 +39,6 @@ constexpr const char* kUsage =
     "\n"
     "Gbps counts inner (plaintext) bytes. Inbound runs replay pre-encrypted packets,\n"
     "so their SA has the replay window off. cycles_per_packet are TSC cycles.\n";
-
-std::vector<std::string_view> split(std::string_view s) {
-  std::vector<std::string_view> out;
-  while (!s.empty()) {
-    size_t c = s.find(',');
-    out.push_back(s.substr(0, c));
-    if (c == std::string_view::npos) break;
-    s.remove_prefix(c + 1);
-  }
-  return out;
-}
-
-bool parse_count(const char* s, unsigned long max, unsigned long* out) {
-  char* end = nullptr;
-  unsigned long v = std::strtoul(s, &end, 10);
-  if (!*s || *end || v == 0 || v > max) return false;
-  *out = v;
-  return true;
-}
 
 int usage_error(const std::string& msg) {
   std::fprintf(stderr, "keyway bench: %s\n(see keyway bench --help)\n", msg.c_str());
@@ -92,39 +74,24 @@ int cmd_bench(int argc, char** argv) {
       const char* v = value(argv[i]);
       if (!v) return usage_error(std::string(a) + " needs a value");
       unsigned long n = 0;
+      std::string err;
       if (a == "--transform") {
-        for (auto name : split(v)) {
-          auto t = dp::transform_from_name(name);
-          if (!t) return usage_error("unknown transform '" + std::string(name) + "'");
-          opt.transforms.push_back(*t);
-        }
+        err = parse_transforms(v, &opt.transforms);
       } else if (a == "--direction") {
-        for (auto d : split(v)) {
-          if (d == "outbound") opt.directions.push_back(dp::Direction::kOutbound);
-          else if (d == "inbound") opt.directions.push_back(dp::Direction::kInbound);
-          else return usage_error("unknown direction '" + std::string(d) + "' (outbound, inbound)");
-        }
+        err = parse_directions(v, &opt.directions);
       } else if (a == "--size") {
-        for (auto s : split(v)) {
-          if (s == "imix") {
-            opt.sizes.push_back(dp::kImix);
-            continue;
-          }
-          std::string str(s);
-          if (!parse_count(str.c_str(), 1500, &n) || n < 20)
-            return usage_error("size '" + str + "' must be 20..1500 or imix");
-          opt.sizes.push_back(static_cast<uint32_t>(n));
-        }
+        err = parse_sizes(v, 20, dp::kImix, &opt.sizes);
       } else if (a == "--repeat") {
-        if (!parse_count(v, 1000, &n)) return usage_error("--repeat must be 1..1000");
+        if (!parse_count(v, 1, 1000, &n)) return usage_error("--repeat must be 1..1000");
         opt.repeats = static_cast<int>(n);
       } else if (a == "--packets") {
-        if (!parse_count(v, 1000000000, &n)) return usage_error("--packets must be 1..1e9");
+        if (!parse_count(v, 1, 1000000000, &n)) return usage_error("--packets must be 1..1e9");
         opt.packets = static_cast<uint32_t>(n);
       } else {
-        if (!parse_count(v, 128, &n)) return usage_error("--burst must be 1..128");
+        if (!parse_count(v, 1, 128, &n)) return usage_error("--burst must be 1..128");
         opt.burst = static_cast<uint16_t>(n);
       }
+      if (!err.empty()) return usage_error(err);
     } else {
       return usage_error("unknown argument '" + std::string(a) + "'");
     }

@@ -49,6 +49,7 @@
 #include <thread>
 #include <vector>
 
+#include "control/cli/flags.h"
 #include "control/cli/pcap_io.h"
 #include "dataplane/bench/bench.h"
 #include "dataplane/eal/eal.h"
@@ -115,25 +116,6 @@ constexpr uint8_t kNextHopMac[6] = {0x02, 0x6b, 0x77, 0x00, 0x00, 0x05};
 int usage_error(const std::string& msg) {
   std::fprintf(stderr, "keyway bench: %s\n(see keyway bench --runtime --help)\n", msg.c_str());
   return 2;
-}
-
-std::vector<std::string_view> split(std::string_view s) {
-  std::vector<std::string_view> out;
-  while (!s.empty()) {
-    size_t c = s.find(',');
-    out.push_back(s.substr(0, c));
-    if (c == std::string_view::npos) break;
-    s.remove_prefix(c + 1);
-  }
-  return out;
-}
-
-bool parse_count(const char* s, unsigned long lo, unsigned long hi, unsigned long* out) {
-  char* end = nullptr;
-  unsigned long v = std::strtoul(s, &end, 10);
-  if (!*s || *end || v < lo || v > hi) return false;
-  *out = v;
-  return true;
 }
 
 std::string size_name(uint32_t size) { return size == dp::kImix ? "imix" : std::to_string(size); }
@@ -704,29 +686,13 @@ int cmd_bench_runtime(int argc, char** argv) {
                a == "--seconds" || a == "--frames" || a == "--retries") {
       if (i + 1 >= argc) return usage_error(std::string(a) + " needs a value");
       const char* v = argv[++i];
+      std::string err;
       if (a == "--transform") {
-        for (auto name : split(v)) {
-          auto t = dp::transform_from_name(name);
-          if (!t) return usage_error("unknown transform '" + std::string(name) + "'");
-          opt.transforms.push_back(*t);
-        }
+        err = parse_transforms(v, &opt.transforms);
       } else if (a == "--direction") {
-        for (auto d : split(v)) {
-          if (d == "outbound") opt.directions.push_back(dp::Direction::kOutbound);
-          else if (d == "inbound") opt.directions.push_back(dp::Direction::kInbound);
-          else return usage_error("unknown direction '" + std::string(d) + "' (outbound, inbound)");
-        }
+        err = parse_directions(v, &opt.directions);
       } else if (a == "--size") {
-        for (auto s : split(v)) {
-          if (s == "imix") {
-            opt.sizes.push_back(dp::kImix);
-            continue;
-          }
-          std::string str(s);
-          if (!parse_count(str.c_str(), 28, 1500, &n))
-            return usage_error("size '" + str + "' must be 28..1500 or imix");
-          opt.sizes.push_back(static_cast<uint32_t>(n));
-        }
+        err = parse_sizes(v, 28, dp::kImix, &opt.sizes);
       } else if (a == "--repeat") {
         if (!parse_count(v, 1, 1000, &n)) return usage_error("--repeat must be 1..1000");
         opt.repeats = static_cast<int>(n);
@@ -743,6 +709,7 @@ int cmd_bench_runtime(int argc, char** argv) {
           return usage_error("--seconds must be 0.01..60");
         opt.seconds = s;
       }
+      if (!err.empty()) return usage_error(err);
     } else {
       return usage_error("unknown argument '" + std::string(a) + "'");
     }

@@ -1,6 +1,7 @@
 #include "control/cli/flags.h"
 
 #include <algorithm>
+#include <cstdlib>
 
 namespace keyway::cli {
 
@@ -47,6 +48,58 @@ std::vector<std::string> Flags::all(std::string_view name) const {
   for (const auto& g : given_)
     if (g.first == name) out.push_back(g.second);
   return out;
+}
+
+std::vector<std::string_view> split_list(std::string_view s) {
+  std::vector<std::string_view> out;
+  while (!s.empty()) {
+    size_t c = s.find(',');
+    out.push_back(s.substr(0, c));
+    if (c == std::string_view::npos) break;
+    s.remove_prefix(c + 1);
+  }
+  return out;
+}
+
+bool parse_count(const char* s, unsigned long lo, unsigned long hi, unsigned long* out) {
+  char* end = nullptr;
+  unsigned long v = std::strtoul(s, &end, 10);
+  if (!*s || *end || v < lo || v > hi) return false;
+  *out = v;
+  return true;
+}
+
+std::string parse_transforms(std::string_view list, std::vector<dp::Transform>* out) {
+  for (auto name : split_list(list)) {
+    auto t = dp::transform_from_name(name);
+    if (!t) return "unknown transform '" + std::string(name) + "'";
+    out->push_back(*t);
+  }
+  return {};
+}
+
+std::string parse_directions(std::string_view list, std::vector<dp::Direction>* out) {
+  for (auto d : split_list(list)) {
+    if (d == "outbound") out->push_back(dp::Direction::kOutbound);
+    else if (d == "inbound") out->push_back(dp::Direction::kInbound);
+    else return "unknown direction '" + std::string(d) + "' (outbound, inbound)";
+  }
+  return {};
+}
+
+std::string parse_sizes(std::string_view list, uint32_t min_size, uint32_t imix_value, std::vector<uint32_t>* out) {
+  for (auto s : split_list(list)) {
+    if (s == "imix") {
+      out->push_back(imix_value);
+      continue;
+    }
+    std::string str(s);
+    unsigned long n = 0;
+    if (!parse_count(str.c_str(), min_size, 1500, &n))
+      return "size '" + str + "' must be " + std::to_string(min_size) + "..1500 or imix";
+    out->push_back(static_cast<uint32_t>(n));
+  }
+  return {};
 }
 
 }  // namespace keyway::cli

@@ -3,12 +3,15 @@
 // anything else positional. "--" ends the flags.
 #pragma once
 
+#include <cstdint>
 #include <initializer_list>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
+
+#include "dataplane/api/sa_spec.h"
 
 namespace keyway::cli {
 
@@ -31,5 +34,19 @@ class Flags {
   std::vector<std::pair<std::string, std::string>> given_;
   std::vector<std::string> positional_;
 };
+
+// Comma-separated items: "a,b,c" -> {"a", "b", "c"}.
+std::vector<std::string_view> split_list(std::string_view s);
+// A decimal count in [lo, hi]; false on anything else.
+bool parse_count(const char* s, unsigned long lo, unsigned long hi, unsigned long* out);
+
+// The benchmarks' list options. Each appends to *out and returns an error
+// message for the first item it cannot take (empty: all were taken).
+//   --transform aes128gcm,aes256cbc-sha256   (dp::transform_from_name)
+//   --direction outbound,inbound
+//   --size 64,1420,imix                      (min_size..1500; imix = `imix_value`)
+std::string parse_transforms(std::string_view list, std::vector<dp::Transform>* out);
+std::string parse_directions(std::string_view list, std::vector<dp::Direction>* out);
+std::string parse_sizes(std::string_view list, uint32_t min_size, uint32_t imix_value, std::vector<uint32_t>* out);
 
 }  // namespace keyway::cli
