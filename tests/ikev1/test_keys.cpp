@@ -1,7 +1,8 @@
 // RFC 2409 key derivation against values computed independently with
-// Python's hmac/hashlib from the RFC's formulas (no published IKEv1 KDF
-// vectors were found in reach; NIST CAVS IKEv1 response files are not in
-// the tree). Inputs: nonces 00..0f / 10..1f, g^xy = 0xab x 128, the seed's
+// Python's hmac/hashlib from the RFC's formulas, and against strongSwan's
+// own derivation of one real exchange (no published IKEv1 KDF vectors were
+// found in reach: NIST's IKEv1 CVL samples in reach carry no answers).
+// Python's inputs: nonces 00..0f / 10..1f, g^xy = 0xab x 128, the seed's
 // cookies, PSK "cisco123", HMAC-SHA1.
 #include <gtest/gtest.h>
 
@@ -55,6 +56,51 @@ TEST(Ikev1Keys, PskSkeyidAndDerivatives) {
   auto k128 = derive_phase1(IkeHash::kSha1, IkeCipher::kAes128, *s, in.gxy, in.cky_i, in.cky_r);
   ASSERT_TRUE(k128);
   EXPECT_EQ(to_hex(k128->enc_key), "0aad93c7c9455569e5f8e96afebc84fc");
+}
+
+// An independent implementation's numbers: strongSwan 5.9.8 (charon's
+// `ike = 4` log) as the Main Mode responder to keyway in
+// tests/strongswan/test_ikev1_interop.py case 1 — PSK, AES-256, SHA-256,
+// MODP-2048. Cookies, nonces and KE values are from the WAN capture, g^xy
+// and every output from charon's log.
+TEST(Ikev1Keys, MatchesStrongSwanPskAes256Sha256) {
+  const std::string psk = "keyway-ikev1-interop";
+  const Bytes ni = hex("e5da40d90920caccebee3712189979c688e9cf19b072e09fd17fa73471c085c3");
+  const Bytes nr = hex("09f3d6c4e8c68d5442bdfd1ad7c85fc96ddffa0f40b8db32f473f39f47a5402f");
+  const uint64_t cky_i = 0xafd0ca4d0baaa2f6, cky_r = 0xe8e42e96cf2e4eb5;
+  const Bytes gxy = hex(
+      "7e77336a86c536460ae0e1155b689dba56adce27fcafceb265802e846209319132d60a1a44d88da45bf2d00ebea9652f"
+      "ce8c3f9fdfa0acb427dd1281fc886f13547386014ef625e6770296c7c784adea46571b246feb6446ae881a87d02be277"
+      "e9c64db0135b938a0fd4fac7ec12b75526fbf6dcb738e7d1cb344021b178c7ddc4fa6fd4e4fb3ecbba3ec3b0ec034fbc"
+      "c0d7026b5ace97ef4352f8afda23ed6db980ea04381b2b0cb01af5dce8a53b7ec41490e40614c36cf7c2c7b8f0af735f"
+      "83fe229d0efe953156daf7606faf0d6445a34f46df7bc5e021dc4e63b99960cb14a1b73aa24704c9b68cf113b3769745"
+      "c58a1a0077741144065231a5c42fe2e6");
+  const Bytes gxi = hex(
+      "22a476893c1996675d86974eb8f5877be1335dcb425b28740933e92300b498f2561b692ca1d7601f3fe9dd796a2d5d8d"
+      "93cb0fdc8aa5d2c35964431fdac93aa6ee533b3493a6186cf91532e82a18a51dfda0548c13805113f4f79e4c11ce4b13"
+      "92f762cdbb58012bca2984136cbcd468d1c407e351982c6dedcd4cbaaae2622d134550b9c27cd2dcb61dce61906f993a"
+      "9b42f7fdb0ead65cdb8bda2b3295c668017cf880140c05b8e8a21abe8d8b5bcdcf73a9de9bbac148b4af007eac2ea5a9"
+      "2a608696451fa9b9d28a041fa884963d96c7c379203c0fc6e700cc7bae8982ca49e08a0f27943705a164047bd3eddf55"
+      "0b8e7c9b8c8af920c9b7ef0d79798f99");
+  const Bytes gxr = hex(
+      "6ccd3940af1ed3f1db1fd6e309b4f0f34dadf7f5ed19a70223f04dafc1a7ab250375de7fa7917bbb427b44a350d2f1ba"
+      "e68d456a426ff5968d5960592a03238efe573461872c1f53022039705e04dbcaa242eaf2c82a788a869a03e7ce2957f1"
+      "6aa0999d9b170cf06ea130744040319506523ee424111cc37aa9afc4fa74cb0d212f12815306048b73b6d6467717ebe8"
+      "54785232b14fd65dc096575e26166fed345a755bd45b513cfde4cfa9b89f7a85960ba9b32c153499f2a36f3075573bce"
+      "6c75b224d50d6663f009ff2605d745f785c42e64d0eac078eaf164f9f083d7310e09374f5925bc2fb3236341bda67df6"
+      "c9e8dc81f38e4583433b4cbb3baffaf8");
+  auto s = skeyid_psk(IkeHash::kSha256, ByteView(reinterpret_cast<const uint8_t*>(psk.data()), psk.size()), ni, nr);
+  ASSERT_TRUE(s);
+  EXPECT_EQ(to_hex(*s), "e39fa1bd56411ca1465a60a292400da936d29decfa003a5f4dc2e2ca806fa54a");
+  auto k = derive_phase1(IkeHash::kSha256, IkeCipher::kAes256, *s, gxy, cky_i, cky_r);
+  ASSERT_TRUE(k) << k.error();
+  EXPECT_EQ(to_hex(k->skeyid_d), "aabf9aa76f066ef2828d01725f1e09504427259291432be54946932fff7a585e");
+  EXPECT_EQ(to_hex(k->skeyid_a), "63083a173c3c659030153b6ba82a51214be869c812a9e4b93dc44d98e4047c00");
+  EXPECT_EQ(to_hex(k->skeyid_e), "94944cc48eb19c517545d3a09c15cca72d4f409e09208465c553b368eec588fc");
+  EXPECT_EQ(to_hex(k->enc_key), "94944cc48eb19c517545d3a09c15cca72d4f409e09208465c553b368eec588fc");  // Ka
+  auto iv = phase1_iv(IkeHash::kSha256, IkeCipher::kAes256, gxi, gxr);
+  ASSERT_TRUE(iv);
+  EXPECT_EQ(to_hex(iv->iv), "7e8e18b1b3a8c26a32ecb8f61429cd6e");
 }
 
 TEST(Ikev1Keys, SignatureSkeyid) {
