@@ -8,7 +8,9 @@ keyway driver of test_ikev2_interop.py, with Main Mode and Quick Mode.
 strongSwan with kernel-libipsec always UDP-encapsulates ESP, so it fakes a
 NAT (RFC 3947 NAT-D): keyway must move to UDP 4500 and install ESP-in-UDP
 SAs. Cases:
-  1. PSK, keyway initiates (a ping from hostA triggers Main Mode).
+  1. PSK, keyway initiates (a ping from hostA triggers Main Mode); tshark,
+     given the cookie and the key strongSwan derived (charon's log), must
+     decrypt keyway's MM5 and find keyway's ID in it.
   2. PSK, strongSwan initiates.
   3. certificates from two CAs: keyway has TP1 (CA1) and TP2 (CA2, enrolled
      last, so listed first); strongSwan has a CA2 certificate and trusts CA1
@@ -36,6 +38,9 @@ usage: /usr/bin/python3 test_ikev1_interop.py PATH/TO/keyway [--keep]
 
 import json
 import os
+import re
+import struct
+import subprocess
 import sys
 import time
 
@@ -44,6 +49,7 @@ import swan  # noqa: E402
 import test_ikev2_interop as v2t  # noqa: E402  (Keyway, setup, ping, wan_summary, ...)
 from swan_pcap import Failures, print_diagnostics, test_args  # noqa: E402
 from labnet import wait_for  # noqa: E402
+from scapy.utils import rdpcap  # noqa: E402
 
 KW_WAN, SW_WAN, KW_LAN, SW_LAN = v2t.KW_WAN, v2t.SW_WAN, v2t.KW_LAN, v2t.SW_LAN
 PINGS = v2t.PINGS
@@ -186,6 +192,48 @@ def check_tunnel(fails, lab, kw, charon, tag, keyway_initiated, wan_path, trustp
         got, PINGS, got2, PINGS, kw_in, kw_out, w["ike500"], w["ike4500"], v2t.fmt_spis(w["esp_udp"]))
 
 
+def charon_ka(charon, nth=0):
+    """The `nth` phase-1 encryption key ("encryption key Ka", IKEv1) in
+    charon's log (ike = 4 prints it), as hex, or None."""
+    lines = charon.log_text().splitlines()
+    found = [i for i, line in enumerate(lines) if "encryption key Ka =>" in line]
+    if len(found) <= nth:
+        return None
+    i = found[nth]
+    size = int(re.search(r"=> (\d+) bytes", lines[i]).group(1))
+    key = ""
+    for line in lines[i + 1:i + 1 + (size + 15) // 16]:
+        m = re.match(r".*?\s\d+: ((?:[0-9A-F]{2} )+)", line)
+        key += m.group(1).replace(" ", "") if m else ""
+    return key[:2 * size].lower() or None
+
+
+def tshark_decrypts_mm5(fails, path, ka, keyway_addr, tag):
+    """Wireshark, a third implementation, decrypts keyway's MM5 in the WAN
+    capture with the key strongSwan derived: the ID payload inside is
+    keyway's address. Returns a detail string."""
+    icky = None
+    for p in rdpcap(path):
+        raw = bytes(p)
+        if len(raw) > 14 + 20 + 8 + 28 and raw[23] == 17:
+            l4 = 14 + (raw[14] & 0x0f) * 4
+            body = raw[l4 + 8:]
+            if struct.unpack_from("!H", raw, l4 + 2)[0] == 4500:
+                body = body[4:]
+            icky = body[:8].hex()
+            break
+    if not fails.check(icky and ka, "%s: no initiator cookie (%s) or no Ka in charon's log (%s)" % (tag, icky, ka)):
+        return "tshark: -"
+    r = subprocess.run(["tshark", "-r", path, "-o", "uat:ikev1_decryption_table:%s,%s" % (icky, ka),
+                        "-Y", "isakmp.flags == 0x01 && isakmp.exchangetype == 2 && ip.src == %s" % keyway_addr,
+                        "-V"], capture_output=True, text=True, timeout=60)
+    text = r.stdout
+    ok = "Payload: Identification (5)" in text and "ID_IPV4_ADDR: %s" % keyway_addr in text
+    fails.check(ok, "%s: tshark did not decrypt keyway's MM5 with strongSwan's Ka %s (cookie %s):\n%s"
+                % (tag, ka, icky, (text + r.stderr)[-1500:]))
+    return "tshark decrypts keyway's MM5 with strongSwan's key" if ok else "tshark: FAILED"
+
+
 def keyway_initiates(fails, lab, kw, charon, tag, trustpoint=None):
     wan = lab.capture("sw", "wan", tag + "-wan")
     took, n = v2t.ping_until(lab, "ha", SW_LAN, v2t.TRIGGER_TIMEOUT)
@@ -248,7 +296,7 @@ def rekey_under_traffic(fails, lab, kw, charon, tag):
 
 
 def main():
-    args = test_args(__doc__, swan.missing_tools())
+    args = test_args(__doc__, swan.missing_tools(extra=["tshark"]))
     if isinstance(args, int):
         return args
     keyway, keep = args
@@ -268,6 +316,7 @@ def main():
 
             path, detail = keyway_initiates(fails, lab, kw, charon, "psk-kw")
             pcaps.append(path)
+            detail += "; " + tshark_decrypts_mm5(fails, path, charon_ka(charon), KW_WAN, "psk-kw")
             down_by_swan(fails, kw, charon, "psk-kw")
             fails.case("1 PSK, keyway initiates Main Mode, NAT-T to strongSwan: " + detail)
 
