@@ -19,7 +19,7 @@ SAs. Cases:
      profile has no `ca trust-point`: every trust-point is trusted).
      keyway initiates (strongSwan's CERT_REQ arrives in MM4).
   4. the same, strongSwan initiates (its CERT_REQ arrives in MM5, not MM3
-     as IOS sends it; ../shared notes, "What strongSwan puts on the wire").
+     as IOS sends it: seen in captures of strongSwan 5.9.8).
   5. strongSwan rekeys the IPsec SA (a new Quick Mode) during a 50/s ping
      train: keyway drops nothing (its ESP and worker drop counters), no
      ping is lost (one tolerated on a saturated machine, see
