@@ -26,6 +26,9 @@ SAs. Cases:
      rekey_under_traffic), keyway sends with the new pair; a checked 4 MiB TCP transfer
      then crosses it intact (test_ikev2_interop.traffic_during_rekeys says
      why not at the same time).
+  6. keyway rekeys: IOS's smallest byte lifetime (2560 kB) and a checked
+     4 MiB transfer, so keyway's outbound SA reaches its soft limit and
+     keyway starts the Quick Mode; strongSwan agrees on the new pair.
 For 1-4: keyway's `show crypto isakmp sa --json` has one ISAKMP SA in
 QM_IDLE with NAT detected, and one IPsec SA pair, UDP-encapsulated, whose
 SPIs are strongSwan's crosswise; `show crypto ipsec sa --json` agrees;
@@ -295,6 +298,38 @@ def rekey_under_traffic(fails, lab, kw, charon, tag):
         got, sent, "intact" if intact else "FAILED")
 
 
+def keyway_rekeys_by_bytes(fails, lab, kw, charon, tag):
+    """IOS's smallest byte lifetime (2560 kB) and a checked 4 MiB transfer:
+    keyway's outbound SA reaches its soft limit and keyway starts the new
+    Quick Mode; strongSwan agrees on the pair keyway then sends with."""
+    took, n = v2t.ping_until(lab, "ha", SW_LAN, v2t.TRIGGER_TIMEOUT)
+    if not fails.check(took is not None, "%s: no reply hostA -> %s" % (tag, SW_LAN)):
+        return "-"
+    before = kw.isakmp()["ipsec_sas"]
+    intact, detail = v2t.transfer_to_swan(lab, 19)
+    fails.check(intact, "%s: checked transfer across keyway's rekey: %s" % (tag, detail))
+
+    def new_pair():
+        pairs = [p for p in kw.isakmp()["ipsec_sas"] if before and p["spi_in"] != before[0]["spi_in"]]
+        return pairs if len(pairs) == 1 else None
+    new = wait_for(new_pair, 5)
+    if not fails.check(new, "%s: keyway's pairs after 4 MiB with a 2560 kB lifetime: %s (before %s)"
+                       % (tag, kw.isakmp()["ipsec_sas"], before)):
+        return "no rekey"
+    _, outs, _, _ = kw.tunnel_sas()
+    c = charon.child_sa(CHILD)
+    fails.check(c is not None and outs and outs[0] == int(new[0]["spi_out"]) == c.spi_in
+                and int(new[0]["spi_in"]) == c.spi_out,
+                "%s: keyway sends with %s, its new pair %s; strongSwan's newest CHILD_SA in/out %s"
+                % (tag, [hex(x) for x in outs], new, (hex(c.spi_in), hex(c.spi_out)) if c else None))
+    fails.check(kw.log_text().count("beginning Quick Mode exchange") >= 2,
+                "%s: keyway's log shows no Quick Mode it began after the first one" % tag)
+    got, out = v2t.ping(lab, "ha", SW_LAN)
+    fails.check(got >= PINGS - 1, "%s: ping after keyway's rekey: %d of %d\n%s" % (tag, got, PINGS, out))
+    return "transfer %s, keyway's new pair in %#x out %#x agreed by strongSwan, ping %d/%d" % (
+        "intact" if intact else "FAILED", int(new[0]["spi_in"]), int(new[0]["spi_out"]), got, PINGS)
+
+
 def main():
     args = test_args(__doc__, swan.missing_tools(extra=["tshark"]))
     if isinstance(args, int):
@@ -356,6 +391,15 @@ def main():
             pcaps.append(path)
             down_by_keyway(fails, kw, charon, "cert-sw")
             fails.case("4 the same, strongSwan initiates (CERT_REQ in MM5): " + detail)
+
+            kw.stop()
+            kw.start(KEYWAY_CERT.replace(" set isakmp-profile PROF\n", " set isakmp-profile PROF\n"
+                                         " set security-association lifetime kilobytes 2560\n")
+                     .format(sw_wan=SW_WAN, kw_wan=KW_WAN, kw_lan=KW_LAN),
+                     pki_store=os.path.join(pki.dir, "stores", "kw"))
+            detail = keyway_rekeys_by_bytes(fails, lab, kw, charon, "cert-bytes")
+            fails.case("6 keyway rekeys the IPsec SA itself (a Quick Mode at the byte lifetime, 2560 kB) "
+                       "under a 4 MiB transfer: " + detail)
 
             rc = kw.stop()
             fails.check(rc == 0, "keyway run: exit status %s after SIGTERM" % rc)
