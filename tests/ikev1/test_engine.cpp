@@ -309,6 +309,8 @@ TEST(Ikev1Psk, BadInputIsCountedNeverCrashes) {
 // fuzz_isakmp (tests/ikev1/fuzz_seeds).
 TEST(Ikev1Psk, WritesFuzzSeeds) {
   const char* dir = getenv("KEYWAY_WRITE_FUZZ_SEEDS");
+  // Not a check but a generator, run by hand when the corpus is rewritten;
+  // in the suite it has nothing to do (the corpus is committed).
   if (!dir) GTEST_SKIP() << "KEYWAY_WRITE_FUZZ_SEEDS not set";
   Pair p;
   p.up();

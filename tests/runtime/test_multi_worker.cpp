@@ -80,6 +80,8 @@ class MultiWorker : public ::testing::Test {
     int prev = -1;
     for (unsigned w = 0; w < kWorkers; ++w) {
       lcore_[w] = rte_get_next_lcore(static_cast<unsigned>(prev), 1, 0);
+      // The suite starts EAL with --lcores=0@0,1@1,2@1, so this only skips
+      // when the binary is run by hand with fewer lcores.
       if (lcore_[w] >= RTE_MAX_LCORE) GTEST_SKIP() << "needs " << kWorkers << " worker lcores";
       prev = static_cast<int>(lcore_[w]);
     }
@@ -350,6 +352,8 @@ rte_mbuf* frame_to(uint32_t dst, uint32_t id) {
 
 TEST(RouteSwap, WhileTrafficFlowsLosesNothingAndFreesEveryTable) {
   const unsigned lcore = rte_get_next_lcore(-1, 1, 0);
+  // As above: the suite's EAL arguments give worker lcores; only a manual
+  // run without them skips.
   if (lcore >= RTE_MAX_LCORE) GTEST_SKIP() << "no worker lcore";
   const unsigned free_before = pool_free();
   std::string err;
