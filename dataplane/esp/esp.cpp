@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "dataplane/esp/esp_impl.h"
+#include "dataplane/esp/ipv4_sum.h"
 
 namespace keyway::dp {
 
@@ -112,24 +113,6 @@ uint16_t partition(EspCtx& ctx, std::span<rte_mbuf*> pkts, const EspCounter* ver
   }
   std::copy(bad, bad + n_bad, pkts.begin() + n_good);
   return n_good;
-}
-
-// One's-complement sum of an IPv4 header (RFC 1071), 32 bits at a time;
-// DPDK's rte_raw_cksum is generic and several times slower for 20 bytes.
-bool ipv4_header_checksum_ok(const uint8_t* p, uint32_t ihl) {
-  auto word = [p](uint32_t off) {
-    uint32_t w;
-    std::memcpy(&w, p + off, 4);
-    return uint64_t{w};
-  };
-  // Nearly every header is 20 bytes: sum those without a loop.
-  uint64_t sum = word(0) + word(4) + word(8) + word(12) + word(16);
-  for (uint32_t off = 20; off < ihl; off += 4) sum += word(off);
-  sum = (sum & 0xffffffff) + (sum >> 32);
-  sum = (sum & 0xffffffff) + (sum >> 32);
-  sum = (sum & 0xffff) + (sum >> 16);
-  sum = (sum & 0xffff) + (sum >> 16);
-  return sum == 0xffff;
 }
 
 // Parses the outer IPv4 (and UDP) header of a received packet and finds its

@@ -22,6 +22,7 @@
 #include <cstring>
 #include <tuple>
 
+#include "dataplane/esp/ipv4_sum.h"
 #include "dataplane/runtime/worker.h"
 
 namespace keyway::dp {
@@ -46,9 +47,16 @@ bool valid_ipv4(rte_mbuf* m) {
   const uint32_t ihl = uint32_t{p[0] & 15u} * 4;
   const uint32_t total = be16(p + 2);
   if ((p[0] >> 4) != 4 || ihl < 20 || total < ihl || total > m->data_len) return false;
-  if (rte_ipv4_cksum(rte_pktmbuf_mtod(m, const rte_ipv4_hdr*)) != 0 &&
-      rte_raw_cksum(p, ihl) != 0xffff)
-    return false;
+  // A NIC with checksum offload may have checked the header already. The
+  // result is left in the mbuf for the ESP engine, which then does not sum
+  // the outer header of an ESP packet a second time (a TTL decrement
+  // updates the checksum, so the mark stays true).
+  const uint64_t ck = m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK;
+  if (ck == RTE_MBUF_F_RX_IP_CKSUM_BAD) return false;
+  if (ck != RTE_MBUF_F_RX_IP_CKSUM_GOOD) {
+    if (!ipv4_header_checksum_ok(p, ihl)) return false;
+    m->ol_flags = (m->ol_flags & ~RTE_MBUF_F_RX_IP_CKSUM_MASK) | RTE_MBUF_F_RX_IP_CKSUM_GOOD;
+  }
   if (total < m->data_len) rte_pktmbuf_trim(m, static_cast<uint16_t>(m->data_len - total));
   return true;
 }

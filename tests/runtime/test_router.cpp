@@ -993,6 +993,37 @@ TEST(RouterDrops, TunnelWithoutSaFailsClosed) {
   expect_conservation(b);
 }
 
+// The header check sums options too: a 24- and a 60-byte header with a
+// correct checksum are forwarded, the same headers with one bit flipped in
+// an option are dropped.
+TEST(RouterForward, HeadersWithOptionsAreCheckedWhole) {
+  RouterBed b;
+  ASSERT_TRUE(b.ok());
+  auto with_options = [](size_t option_bytes, uint16_t id) {
+    const Bytes plain = ipv4(kLanHost, kWanHost, kUdp, udp(1, 2, data(32)), 64, id);
+    Bytes p;
+    for (size_t i = 0; i < plain.size(); ++i) {
+      if (i == 20) p.resize(p.size() + option_bytes, 0x01);  // NOPs
+      p.push_back(plain[i]);
+    }
+    p[0] = static_cast<uint8_t>(0x40 | (20 + option_bytes) / 4);
+    put16(&p[2], static_cast<uint32_t>(p.size()));
+    fix_checksum(p);
+    return p;
+  };
+  const Bytes four = with_options(4, 1), forty = with_options(40, 2);
+  Bytes four_bad = four, forty_bad = forty;
+  four_bad[21] ^= 0x10;
+  forty_bad[57] ^= 0x02;
+  b.send(b.lan, {lan_frame(four), lan_frame(four_bad), lan_frame(forty), lan_frame(forty_bad)});
+  const auto wan = b.sent(b.wan);
+  ASSERT_EQ(wan.size(), 2u);
+  EXPECT_EQ(wan[0], eth(kWanHostMac, kWanMac, kEthIpv4, forwarded(four)));
+  EXPECT_EQ(wan[1], eth(kWanHostMac, kWanMac, kEthIpv4, forwarded(forty)));
+  EXPECT_EQ(b.count(WorkerCounter::kBadFrame), 2u);
+  expect_conservation(b);
+}
+
 TEST(RouterDrops, EspJunkIsCountedByTheEngine) {
   RouterBed b;
   ASSERT_TRUE(b.ok());
