@@ -142,6 +142,16 @@ void profile_match_identity(Session& s, Args& a) {
   s.isakmp_profile().matches.push_back(std::move(m));
 }
 
+// match certificate MAP: appended; the same map twice is one entry.
+void profile_match_certificate(Session& s, Args& a) {
+  auto name = a.name("a certificate map name");
+  if (!name || !a.end()) return;
+  auto& list = s.isakmp_profile().match_certificates;
+  for (const NameRef& r : list)
+    if (r.name == name->name) return;
+  list.push_back(std::move(*name));
+}
+
 void profile_keyring(Session& s, Args& a) {
   auto name = a.name("a keyring name");
   if (!name || !a.end()) return;
@@ -153,6 +163,19 @@ void profile_local_address(Session& s, Args& a) {
   auto ifname = a.interface_name();
   if (!ifname || !a.end()) return;
   s.isakmp_profile().local_address = NameRef{ifname->canonical, at};
+}
+
+// ---------------------------------------------------- crypto isakmp identity
+
+// crypto isakmp identity {address | hostname | dn}: the ID Main Mode sends
+// when the ISAKMP profile has no self-identity.
+void isakmp_identity(Session& s, Args& a) {
+  SelfIdentity id;
+  id.at = a.here();
+  auto k = a.keyword({"address", "hostname", "dn"});
+  if (!k || !a.end()) return;
+  id.kind = std::array{IdKind::kAddress, IdKind::kFqdn, IdKind::kDn}[*k];
+  s.config.isakmp_identity = id;
 }
 
 // ------------------------------------------------ pre-shared keys (IKEv1)
@@ -233,9 +256,11 @@ constexpr Command kCommands[] = {
     {Mode::kIsakmpProfile, {"self-identity"}, profile_self_identity},
     {Mode::kIsakmpProfile, {"ca", "trust-point"}, profile_ca_trustpoint},
     {Mode::kIsakmpProfile, {"match", "identity"}, profile_match_identity},
+    {Mode::kIsakmpProfile, {"match", "certificate"}, profile_match_certificate},
     {Mode::kIsakmpProfile, {"keyring"}, profile_keyring},
     {Mode::kIsakmpProfile, {"local-address"}, profile_local_address},
 
+    {Mode::kGlobal, {"crypto", "isakmp", "identity"}, isakmp_identity},
     {Mode::kGlobal, {"crypto", "isakmp", "key"}, isakmp_key},
     {Mode::kGlobal, {"crypto", "keyring"}, keyring},
     {Mode::kKeyring, {"description"}, keyring_description},

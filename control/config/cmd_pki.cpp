@@ -1,5 +1,7 @@
-// PKI commands: crypto pki trustpoint and its sub-mode. Only what the
-// commands say is stored here; certificates and keys are the PKI layer's.
+// PKI commands: crypto pki trustpoint and crypto pki certificate map, with
+// their sub-modes. Only what the commands say is stored here; certificates
+// and keys are the PKI layer's, matching a certificate against a map is
+// control/policy's.
 #include <cctype>
 
 #include "control/config/command_table.h"
@@ -121,6 +123,52 @@ void rsakeypair(Session& s, Args& a) {
   s.trustpoint().rsakeypair_modulus = modulus;
 }
 
+// ------------------------------------------------ crypto pki certificate map
+
+// crypto pki certificate map NAME SEQ
+void certificate_map(Session& s, Args& a) {
+  auto name = a.name("a certificate map name");
+  if (!name) return s.enter_scratch(Mode::kCertificateMap);
+  auto seq = a.number(1, 65535, "a sequence number");
+  if (!seq) return s.enter_scratch(Mode::kCertificateMap);
+  a.end();
+  s.enter(Mode::kCertificateMap, s.config.certificate_maps, name->name + ' ' + std::to_string(*seq), name->at, [&] {
+    CertificateMap m;
+    m.name = name->name;
+    m.sequence = *seq;
+    m.at = name->at;
+    return m;
+  });
+}
+
+// {subject-name | issuer-name} {eq | ne | co | nc} VALUE: VALUE is the rest
+// of the line, since a DN may contain blanks.
+void certificate_map_rule(Session& s, Args& a, CertificateMapRule::Field field) {
+  constexpr Spelling<CertificateMapRule::Op> kOps[] = {
+      {"eq", CertificateMapRule::Op::kEq},
+      {"ne", CertificateMapRule::Op::kNe},
+      {"co", CertificateMapRule::Op::kCo},
+      {"nc", CertificateMapRule::Op::kNc},
+  };
+  CertificateMapRule r;
+  r.field = field;
+  r.at = a.here();
+  auto op = a.choice<CertificateMapRule::Op>(kOps, "eq, ne, co or nc");
+  if (!op) return;
+  auto value = a.rest("the text to compare, such as cn=R1");
+  if (!value || !a.end()) return;
+  r.op = *op;
+  r.value = std::string(*value);
+  s.certificate_map().rules.push_back(std::move(r));
+}
+
+void map_subject_name(Session& s, Args& a) {
+  certificate_map_rule(s, a, CertificateMapRule::Field::kSubjectName);
+}
+void map_issuer_name(Session& s, Args& a) {
+  certificate_map_rule(s, a, CertificateMapRule::Field::kIssuerName);
+}
+
 constexpr Command kCommands[] = {
     {Mode::kGlobal, {"crypto", "pki", "trustpoint"}, trustpoint},
     {Mode::kTrustpoint, {"enrollment"}, enrollment},
@@ -130,6 +178,10 @@ constexpr Command kCommands[] = {
     {Mode::kTrustpoint, {"subject-name"}, subject_name},
     {Mode::kTrustpoint, {"revocation-check"}, revocation_check},
     {Mode::kTrustpoint, {"rsakeypair"}, rsakeypair},
+
+    {Mode::kGlobal, {"crypto", "pki", "certificate", "map"}, certificate_map},
+    {Mode::kCertificateMap, {"subject-name"}, map_subject_name},
+    {Mode::kCertificateMap, {"issuer-name"}, map_issuer_name},
 };
 
 }  // namespace

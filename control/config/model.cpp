@@ -1,5 +1,6 @@
 #include "control/config/model.h"
 
+#include <algorithm>
 #include <bit>
 
 namespace keyway::config {
@@ -37,6 +38,14 @@ const IpsecProfile* Config::ipsec_profile(std::string_view name) const {
 }
 const Trustpoint* Config::trustpoint(std::string_view name) const {
   return find_named(trustpoints, name);
+}
+std::vector<const CertificateMap*> Config::certificate_map(std::string_view name) const {
+  std::vector<const CertificateMap*> out;
+  for (const CertificateMap& m : certificate_maps)
+    if (m.name == name) out.push_back(&m);
+  std::sort(out.begin(), out.end(),
+            [](const CertificateMap* a, const CertificateMap* b) { return a->sequence < b->sequence; });
+  return out;
 }
 const Ikev2Proposal* Config::ikev2_proposal(std::string_view name) const {
   return find_named(ikev2_proposals, name);

@@ -80,7 +80,9 @@ struct IsakmpPolicy {
 enum class IdKind : uint8_t { kAddress, kFqdn, kUserFqdn, kDn, kKeyId };
 
 // `self-identity` of an ISAKMP profile: address, fqdn (hostname.domain) or
-// user-fqdn VALUE. Unset means the global default, the IP address.
+// user-fqdn VALUE. Unset means the global `crypto isakmp identity`. The
+// global command uses the same type: address, hostname (kFqdn) or dn
+// (kDn, the subject of the certificate Main Mode signs with).
 struct SelfIdentity {
   IdKind kind = IdKind::kAddress;
   std::string value;  // user-fqdn only
@@ -106,6 +108,9 @@ struct IsakmpProfile {
   // trusted (the seed's R2).
   std::vector<NameRef> ca_trustpoints;
   std::vector<IsakmpMatch> matches;
+  // `match certificate MAP` lines, in order: the peer's certificate
+  // matches one of these certificate maps.
+  std::vector<NameRef> match_certificates;
   std::optional<NameRef> keyring;  // unset: the global keys
   std::optional<NameRef> local_address;  // an interface name
 };
@@ -177,6 +182,28 @@ struct Trustpoint {
   std::vector<Revocation> revocation_check{Revocation::kCrl};  // IOS default
   std::string rsakeypair;  // empty: the router's default key pair
   uint32_t rsakeypair_modulus = 0;
+};
+
+// crypto pki certificate map NAME SEQ: one sequence of a certificate map.
+// A certificate matches a sequence when every rule of it matches, and the
+// map NAME when any of its sequences does (IOS tries them in sequence
+// order). A rule compares the certificate's subject or issuer, as `show
+// crypto pki certificates` prints it ("cn=R1,ou=IT,o=cisco,o=com"), with
+// its value, case-insensitively. A sequence without rules matches nothing.
+struct CertificateMapRule {
+  enum class Field : uint8_t { kSubjectName, kIssuerName };
+  enum class Op : uint8_t { kEq, kNe, kCo, kNc };  // equal, not equal, contains, does not contain
+  Field field = Field::kSubjectName;
+  Op op = Op::kCo;
+  std::string value;
+  Loc at;
+};
+
+struct CertificateMap {
+  std::string name;
+  uint32_t sequence = 0;  // 1..65535
+  Loc at;
+  std::vector<CertificateMapRule> rules;
 };
 
 // --------------------------------------------------------------------- IKEv2
@@ -345,10 +372,13 @@ struct Config {
   std::vector<IsakmpPolicy> isakmp_policies;  // sorted by priority
   std::vector<IsakmpProfile> isakmp_profiles;
   std::vector<PresharedKey> isakmp_keys;  // `crypto isakmp key`
+  // `crypto isakmp identity`; unset: address (IOS's default).
+  std::optional<SelfIdentity> isakmp_identity;
   std::vector<Keyring> keyrings;
   std::vector<TransformSet> transform_sets;
   std::vector<IpsecProfile> ipsec_profiles;
   std::vector<Trustpoint> trustpoints;
+  std::vector<CertificateMap> certificate_maps;  // each (name, sequence) once
   std::vector<Ikev2Proposal> ikev2_proposals;
   std::vector<Ikev2Policy> ikev2_policies;
   std::vector<Ikev2Profile> ikev2_profiles;
@@ -365,6 +395,9 @@ struct Config {
   const TransformSet* transform_set(std::string_view name) const;
   const IpsecProfile* ipsec_profile(std::string_view name) const;
   const Trustpoint* trustpoint(std::string_view name) const;
+  // The sequences of certificate map `name`, in sequence order; empty when
+  // there is no such map.
+  std::vector<const CertificateMap*> certificate_map(std::string_view name) const;
   const Ikev2Proposal* ikev2_proposal(std::string_view name) const;
   const Ikev2Profile* ikev2_profile(std::string_view name) const;
   const Ikev2Keyring* ikev2_keyring(std::string_view name) const;

@@ -11,6 +11,7 @@ std::string_view mode_name(Mode m) {
     case Mode::kTransformSet: return "crypto ipsec transform-set";
     case Mode::kIpsecProfile: return "crypto ipsec profile";
     case Mode::kTrustpoint: return "crypto pki trustpoint";
+    case Mode::kCertificateMap: return "crypto pki certificate map";
     case Mode::kIkev2Proposal: return "crypto ikev2 proposal";
     case Mode::kIkev2Policy: return "crypto ikev2 policy";
     case Mode::kIkev2Profile: return "crypto ikev2 profile";
@@ -38,6 +39,7 @@ void Session::enter_scratch(Mode m) {
     case Mode::kTransformSet: scratch_.transform_set = {}; break;
     case Mode::kIpsecProfile: scratch_.ipsec_profile = {}; break;
     case Mode::kTrustpoint: scratch_.trustpoint = {}; break;
+    case Mode::kCertificateMap: scratch_.certificate_map = {}; break;
     case Mode::kIkev2Proposal: scratch_.ikev2_proposal = {}; break;
     case Mode::kIkev2Policy: scratch_.ikev2_policy = {}; break;
     case Mode::kIkev2Profile: scratch_.ikev2_profile = {}; break;
@@ -69,6 +71,9 @@ IpsecProfile& Session::ipsec_profile() {
   return current(config.ipsec_profiles, scratch_.ipsec_profile);
 }
 Trustpoint& Session::trustpoint() { return current(config.trustpoints, scratch_.trustpoint); }
+CertificateMap& Session::certificate_map() {
+  return current(config.certificate_maps, scratch_.certificate_map);
+}
 Ikev2Proposal& Session::ikev2_proposal() {
   return current(config.ikev2_proposals, scratch_.ikev2_proposal);
 }

@@ -33,6 +33,7 @@ enum class Mode : uint8_t {
   kTransformSet,
   kIpsecProfile,
   kTrustpoint,
+  kCertificateMap,
   kIkev2Proposal,
   kIkev2Policy,
   kIkev2Profile,
@@ -40,7 +41,7 @@ enum class Mode : uint8_t {
   kIkev2KeyringPeer,
   kInterface,
 };
-inline constexpr size_t kNumModes = 13;
+inline constexpr size_t kNumModes = 14;
 
 // "crypto isakmp profile", "interface", ... as used in messages.
 std::string_view mode_name(Mode m);
@@ -71,6 +72,7 @@ class Session {
   TransformSet& transform_set();
   IpsecProfile& ipsec_profile();
   Trustpoint& trustpoint();
+  CertificateMap& certificate_map();
   Ikev2Proposal& ikev2_proposal();
   Ikev2Policy& ikev2_policy();
   Ikev2Profile& ikev2_profile();
@@ -93,6 +95,7 @@ class Session {
     TransformSet transform_set;
     IpsecProfile ipsec_profile;
     Trustpoint trustpoint;
+    CertificateMap certificate_map;
     Ikev2Proposal ikev2_proposal;
     Ikev2Policy ikev2_policy;
     Ikev2Profile ikev2_profile;

@@ -45,15 +45,49 @@ void check_isakmp_profile(const Config& c, const IsakmpProfile& p, Diagnostics& 
   if (p.keyring) require(d, *p.keyring, c.keyring(p.keyring->name), "keyring", "crypto keyring");
   if (p.local_address)
     require(d, *p.local_address, c.interface(p.local_address->name), "interface", "interface");
-  if (p.matches.empty())
+  for (const NameRef& m : p.match_certificates)
+    require(d, m, !c.certificate_map(m.name).empty(), "certificate map", "crypto pki certificate map");
+  if (p.matches.empty() && p.match_certificates.empty())
     d.warning(p.at, "isakmp profile has no 'match identity'; IOS treats it as incomplete and never "
                     "selects it",
-              p.name, "at least one 'match identity' line");
+              p.name, "at least one 'match identity' or 'match certificate' line");
   if (p.self_identity && p.self_identity->kind == IdKind::kFqdn && c.domain_name.empty())
     d.warning(p.self_identity->at,
               "'self-identity fqdn' without 'ip domain name': the ID sent is the bare host name '" +
                   c.hostname + "'",
               "fqdn", "an 'ip domain name' so that the ID is a full FQDN");
+}
+
+// crypto isakmp identity: `dn` names the certificate Main Mode signs with,
+// which pre-shared-key authentication does not have. What IOS then sends
+// (the address, most likely) is not documented in what keyway's authors
+// could check, so keyway refuses the combination rather than guess.
+void check_isakmp_identity(const Config& c, Diagnostics& d) {
+  if (!c.isakmp_identity) return;
+  const SelfIdentity& id = *c.isakmp_identity;
+  if (id.kind == IdKind::kDn) {
+    for (const IsakmpPolicy& p : c.isakmp_policies)
+      if (p.authentication == IkeAuthMethod::kPreShare)
+        d.error(id.at,
+                "'crypto isakmp identity dn' with a pre-share isakmp policy (" + std::to_string(p.priority) +
+                    ", line " + std::to_string(p.at.line) +
+                    "): a pre-shared key has no certificate whose DN could be the ID, and keyway does "
+                    "not guess what IOS sends instead",
+                "dn", "'crypto isakmp identity address' (or hostname), or rsa-sig policies only");
+  }
+  if (id.kind == IdKind::kFqdn && c.domain_name.empty())
+    d.warning(id.at,
+              "'crypto isakmp identity hostname' without 'ip domain name': the ID sent is the bare host "
+              "name '" + c.hostname + "'",
+              "hostname", "an 'ip domain name' so that the ID is a full FQDN");
+}
+
+void check_certificate_map(const CertificateMap& m, Diagnostics& d) {
+  if (m.rules.empty())
+    d.warning(m.at,
+              "certificate map " + m.name + " " + std::to_string(m.sequence) +
+                  " has no rule; it matches no certificate",
+              m.name, "a 'subject-name' or 'issuer-name' line");
 }
 
 std::string match_key(const IsakmpMatch& m) {
@@ -311,7 +345,9 @@ void check_manual_sas(const Config& c, Diagnostics& d) {
 
 void validate(const Config& c, Diagnostics& d) {
   for (const IsakmpPolicy& p : c.isakmp_policies) check_isakmp_policy(p, d);
+  check_isakmp_identity(c, d);
   for (const IsakmpProfile& p : c.isakmp_profiles) check_isakmp_profile(c, p, d);
+  for (const CertificateMap& m : c.certificate_maps) check_certificate_map(m, d);
   check_overlaps(c.isakmp_profiles, "isakmp profile", d);
   for (const IpsecProfile& p : c.ipsec_profiles) check_ipsec_profile(c, p, d);
   for (const Ikev2Proposal& p : c.ikev2_proposals) check_ikev2_proposal(p, d);

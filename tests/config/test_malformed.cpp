@@ -45,7 +45,7 @@ const Malformed kCases[] = {
      "t.cfg:2:1: error: unknown command; got 'frobnicate', expected a command of global "
      "configuration mode"},
     {"unknown_keyword", "crypto isakmp polcy 10\n",
-     "t.cfg:1:15: error: unknown command; got 'polcy', expected 'key', 'policy' or 'profile'"},
+     "t.cfg:1:15: error: unknown command; got 'polcy', expected 'identity', 'key', 'policy' or 'profile'"},
     {"unknown_in_submode", "crypto isakmp policy 10\n hash sha256\n hashh md5\n",
      "t.cfg:3:2: error: unknown command; got 'hashh', expected a command of crypto isakmp "
      "policy mode or of an enclosing mode"},
@@ -53,8 +53,8 @@ const Malformed kCases[] = {
      "t.cfg:2:3: error: unknown command; got 'ca', expected a command of global configuration "
      "mode"},
     {"incomplete_command", "crypto isakmp\n",
-     "t.cfg:1:14: error: incomplete command; got end of line, expected 'key', 'policy' or "
-     "'profile'"},
+     "t.cfg:1:14: error: incomplete command; got end of line, expected 'identity', 'key', "
+     "'policy' or 'profile'"},
     {"unexpected_argument", "hostname R1 R2\n",
      "t.cfg:1:13: error: unexpected argument; got 'R2', expected end of line"},
     {"exit_with_argument", "crypto isakmp policy 1\n hash sha256\n group 14\n encr aes\nexit now\n",
