@@ -180,6 +180,19 @@ void WorkerCtx::needs_neighbor(uint16_t port, uint32_t ip, uint64_t now) {
   if (raise(ev)) *slot = t << 24 | key;
 }
 
+// Bursts mostly go to one next hop: the last answer is remembered.
+bool WorkerCtx::neighbor_mac(uint16_t port, uint32_t next_hop, uint8_t mac[6]) {
+  if (port == last_neighbor_port_ && next_hop == last_neighbor_ip_) {
+    std::memcpy(mac, last_neighbor_mac_, 6);
+    return true;
+  }
+  if (!cfg_.router.neighbors->get(port, next_hop, mac)) return false;
+  last_neighbor_port_ = port;
+  last_neighbor_ip_ = next_hop;
+  std::memcpy(last_neighbor_mac_, mac, 6);
+  return true;
+}
+
 // An IPv4 packet (data at the IP header) leaves by `port` towards `next_hop`.
 void WorkerCtx::to_port(uint16_t port, uint32_t next_hop, rte_mbuf* m, uint64_t now) {
   const PortRole& role = cfg_.router.ports->port[port];
@@ -187,15 +200,8 @@ void WorkerCtx::to_port(uint16_t port, uint32_t next_hop, rte_mbuf* m, uint64_t 
     drop(WorkerCounter::kNoPort, m);
     return;
   }
-  // Bursts mostly go to one next hop: remember the last answer.
   uint8_t mac[6];
-  if (port == last_neighbor_port_ && next_hop == last_neighbor_ip_) {
-    std::memcpy(mac, last_neighbor_mac_, 6);
-  } else if (cfg_.router.neighbors->get(port, next_hop, mac)) {
-    last_neighbor_port_ = port;
-    last_neighbor_ip_ = next_hop;
-    std::memcpy(last_neighbor_mac_, mac, 6);
-  } else {
+  if (!neighbor_mac(port, next_hop, mac)) {
     drop(WorkerCounter::kNeighMiss, m);
     needs_neighbor(port, next_hop, now);
     return;
@@ -218,13 +224,7 @@ void WorkerCtx::to_port_bulk(uint16_t port, uint32_t next_hop, rte_mbuf** pkts, 
     return;
   }
   uint8_t mac[6];
-  if (port == last_neighbor_port_ && next_hop == last_neighbor_ip_) {
-    std::memcpy(mac, last_neighbor_mac_, 6);
-  } else if (cfg_.router.neighbors->get(port, next_hop, mac)) {
-    last_neighbor_port_ = port;
-    last_neighbor_ip_ = next_hop;
-    std::memcpy(last_neighbor_mac_, mac, 6);
-  } else {
+  if (!neighbor_mac(port, next_hop, mac)) {
     counters_.add(WorkerCounter::kNeighMiss, n);
     rte_pktmbuf_free_bulk(pkts, n);
     needs_neighbor(port, next_hop, now);
@@ -339,17 +339,7 @@ void WorkerCtx::route_ip(rte_mbuf** pkts, uint16_t n, bool from_kernel, uint16_t
   rte_mbuf* esp[kMaxBurst];
   uint32_t spi[kMaxBurst];
   uint16_t n_esp = 0;
-  // Packets for one tunnel are encrypted together; a burst usually holds
-  // one tunnel's traffic, so runs of equal tunnels are batched as they come.
-  rte_mbuf* run[kMaxBurst];
-  uint16_t n_run = 0;
-  TunnelId run_tunnel = kNoTunnel;
-  auto flush_run = [&] {
-    if (!n_run) return;
-    const uint16_t good = encrypt(run_tunnel, run, n_run, now);
-    route_encrypted(run, good, now);
-    n_run = 0;
-  };
+  TunnelRuns runs(*this, now);
 
   for (uint16_t i = 0; i < n; ++i) {
     rte_mbuf* m = pkts[i];
@@ -383,16 +373,14 @@ void WorkerCtx::route_ip(rte_mbuf** pkts, uint16_t n, bool from_kernel, uint16_t
           to_kernel(punt, m);
           break;
         }
-        if (nh.tunnel != run_tunnel) flush_run();
-        run_tunnel = nh.tunnel;
-        run[n_run++] = m;
+        runs.add(nh.tunnel, m);
         break;
       case NextHop::Kind::kDrop:
         drop(WorkerCounter::kNoRoute, m);
         break;
     }
   }
-  flush_run();
+  runs.flush();
   if (n_esp) {
     const uint16_t good = decrypt(esp, spi, n_esp);
     route_decrypted(esp, good, now);

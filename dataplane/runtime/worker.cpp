@@ -407,20 +407,9 @@ uint32_t WorkerCtx::drain_handoff(uint64_t now) {
   rte_mbuf* in[kMaxBurst];
   uint32_t spi[kMaxBurst];
   uint16_t n_in = 0;
-  rte_mbuf* run[kMaxBurst];
-  uint16_t n_run = 0;
-  TunnelId run_tunnel = kNoTunnel;
   // Packets that crossed once are never handed on again: this worker owns
   // them (ownership is fixed per tunnel), or drops them.
-  auto flush_run = [&] {
-    if (!n_run) return;
-    const uint16_t good = encrypt(run_tunnel, run, n_run, now);
-    if (routes_)
-      route_encrypted(run, good, now);
-    else
-      transmit(cfg_.outside_tx, run, good);
-    n_run = 0;
-  };
+  TunnelRuns runs(*this, now);
   for (unsigned i = 0; i < n; ++i) {
     rte_mbuf* m = pkts[i];
     if (m->hash.usr == kHandoffInbound) {
@@ -428,11 +417,9 @@ uint32_t WorkerCtx::drain_handoff(uint64_t now) {
       in[n_in++] = m;
       continue;
     }
-    if (m->hash.usr != run_tunnel) flush_run();
-    run_tunnel = m->hash.usr;
-    run[n_run++] = m;
+    runs.add(m->hash.usr, m);
   }
-  flush_run();
+  runs.flush();
   if (n_in) {
     const uint16_t good = decrypt_owned(in, spi, n_in);
     if (routes_)
@@ -538,6 +525,14 @@ void WorkerCtx::outbound(uint16_t rx_port, rte_mbuf** pkts, uint16_t n, uint64_t
 
 void WorkerCtx::to_tunnel(TunnelId id, rte_mbuf** pkts, uint16_t n, uint64_t now) {
   transmit(cfg_.outside_tx, pkts, encrypt(id, pkts, n, now));
+}
+
+void WorkerCtx::send_encrypted(TunnelId id, rte_mbuf** pkts, uint16_t n, uint64_t now) {
+  const uint16_t good = encrypt(id, pkts, n, now);
+  if (routes_)
+    route_encrypted(pkts, good, now);
+  else
+    transmit(cfg_.outside_tx, pkts, good);
 }
 
 uint16_t WorkerCtx::encrypt(TunnelId id, rte_mbuf** pkts, uint16_t n, uint64_t now) {

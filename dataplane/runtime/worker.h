@@ -243,6 +243,33 @@ class WorkerCtx {
   // many. The rest are freed (and counted).
   uint16_t encrypt(TunnelId t, rte_mbuf** pkts, uint16_t n, uint64_t now);
   void to_tunnel(TunnelId t, rte_mbuf** pkts, uint16_t n, uint64_t now);
+  // Encrypts for tunnel `t` and sends what is good on: routed (router
+  // mode) or out of the outside queue.
+  void send_encrypted(TunnelId t, rte_mbuf** pkts, uint16_t n, uint64_t now);
+  // Packets for one tunnel are encrypted together: a burst usually holds
+  // one tunnel's traffic, so runs of equal tunnels are batched as they
+  // come (add), and each run goes to send_encrypted() when the tunnel
+  // changes or at flush().
+  class TunnelRuns {
+   public:
+    TunnelRuns(WorkerCtx& w, uint64_t now) : w_(w), now_(now) {}
+    void add(TunnelId t, rte_mbuf* m) {
+      if (t != tunnel_) flush();
+      tunnel_ = t;
+      pkts_[n_++] = m;
+    }
+    void flush() {
+      if (n_) w_.send_encrypted(tunnel_, pkts_, n_, now_);
+      n_ = 0;
+    }
+
+   private:
+    WorkerCtx& w_;
+    const uint64_t now_;
+    TunnelId tunnel_ = kNoTunnel;
+    uint16_t n_ = 0;
+    rte_mbuf* pkts_[kMaxBurst];
+  };
   void transmit(PortQueue q, rte_mbuf** pkts, uint16_t n);
   // Hand-off: staged per owner during a burst, one bulk enqueue each at
   // the end (flush_handoff). hash.usr carries the tunnel (outbound) or
@@ -258,6 +285,9 @@ class WorkerCtx {
   void route_encrypted(rte_mbuf** pkts, uint16_t n, uint64_t now);
   void to_port(uint16_t port, uint32_t next_hop, rte_mbuf* m, uint64_t now);
   void to_port_bulk(uint16_t port, uint32_t next_hop, rte_mbuf** pkts, uint16_t n, uint64_t now);
+  // The MAC of `next_hop` on `port` into mac (the last answer of the
+  // burst is remembered); false on a miss.
+  bool neighbor_mac(uint16_t port, uint32_t next_hop, uint8_t mac[6]);
   void to_kernel(uint16_t tap, rte_mbuf* m);
   void stage(uint16_t port, rte_mbuf* m);
   void flush_staged();
