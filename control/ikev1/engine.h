@@ -57,7 +57,8 @@
 
 namespace keyway::ikev1 {
 
-struct Payload;  // message.h
+struct Payload;    // message.h
+struct IdPayload;  // payloads.h
 
 using ike::Bytes;
 using ike::ByteView;
@@ -122,6 +123,10 @@ struct EngineOptions {
   // Tests only: edits the payloads of every QM1 we send before HASH(1) is
   // computed, to play a peer that proposes other proxy identities.
   std::function<void(std::vector<Payload>& payloads)> test_edit_qm1;
+  // Tests only: edits the ID payload we send in MM5/MM6 before HASH and
+  // SIG are computed, to play a peer that claims an ID its certificate
+  // does not carry.
+  std::function<void(IdPayload& id)> test_edit_id;
 };
 
 // What the engine dropped or refused, by the names `show` prints.

@@ -214,7 +214,7 @@ class Engine::Impl {
   bool verify_auth(IsakmpSa& sa,
                    const Message& m);  // the peer's ID, CERT, SIG/HASH
   std::optional<Bytes> find_psk(uint32_t peer, const config::IsakmpProfile* profile) const;
-  const config::IsakmpProfile* match_profile(const IdPayload& id) const;
+  const config::IsakmpProfile* match_profile(const IdPayload& id, const pki::Certificate* cert);
   IdPayload own_id(const IsakmpSa& sa) const;
   std::vector<pki::Trustpoint> validation_list(const IsakmpSa& sa) const;
   void phase1_complete(IsakmpSa& sa);

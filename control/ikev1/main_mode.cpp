@@ -20,6 +20,7 @@
 
 #include "control/ikev1/engine_impl.h"
 #include "control/ikev1/vendor_ids.h"
+#include "control/policy/certificate_map.h"
 #include "pki/certreq.h"
 #include "pki/dn.h"
 #include "pki/validate.h"
@@ -86,6 +87,18 @@ std::vector<Bytes> cert_requests(const Message& m) {
     if (dn) crs.push_back(dn.take());
   }
   return crs;
+}
+
+// The peer's end-entity certificate: the first X.509 CERT payload that
+// parses (the order verify_auth validates them in); nullopt if none does.
+std::optional<pki::Certificate> end_entity_certificate(const Message& m) {
+  for (const Payload* p : m.all(PayloadType::kCert)) {
+    auto c = parse_cert(p->body);
+    if (!c || c->encoding != kCertX509Signature) continue;
+    auto cert = pki::Certificate::from_der(c->data);
+    if (cert) return cert.take();
+  }
+  return std::nullopt;
 }
 
 }  // namespace
@@ -497,17 +510,27 @@ void Engine::Impl::mm_initiator_4(IsakmpSa& sa, const Message& m) {
   send_mm(sa, sealed.take());
 }
 
+// The profile's `self-identity`, else the global `crypto isakmp identity`,
+// else the address (IOS: the profile overrides the global command).
 IdPayload Engine::Impl::own_id(const IsakmpSa& sa) const {
+  const config::SelfIdentity* self = nullptr;
+  if (sa.profile && sa.profile->self_identity)
+    self = &*sa.profile->self_identity;
+  else if (cfg_.isakmp_identity)
+    self = &*cfg_.isakmp_identity;
   IdPayload id = IdPayload::ipv4(sa.local.addr);
-  if (sa.profile && sa.profile->self_identity) {
-    switch (sa.profile->self_identity->kind) {
+  if (self) {
+    switch (self->kind) {
       case config::IdKind::kFqdn:
         id = IdPayload::text(IdType::kFqdn, cfg_.fqdn());
         break;
       case config::IdKind::kUserFqdn:
-        id = IdPayload::text(IdType::kUserFqdn, sa.profile->self_identity->value);
+        id = IdPayload::text(IdType::kUserFqdn, self->value);
         break;
       case config::IdKind::kDn:
+        // The subject of the certificate we sign with. Without one (a
+        // pre-shared key, which `keyway check` refuses with `dn`) the
+        // address stays.
         if (sa.chosen.ok() && !sa.chosen.chain.empty()) id = IdPayload::der_dn(sa.chosen.chain[0].subject_der());
         break;
       default:
@@ -516,6 +539,7 @@ IdPayload Engine::Impl::own_id(const IsakmpSa& sa) const {
   }
   id.protocol = 17;
   id.port = 500;
+  if (opt_.test_edit_id) opt_.test_edit_id(id);
   return id;
 }
 
@@ -581,7 +605,10 @@ std::optional<Bytes> Engine::Impl::find_psk(uint32_t peer, const config::IsakmpP
   return Bytes(best->key.begin(), best->key.end());
 }
 
-const config::IsakmpProfile* Engine::Impl::match_profile(const IdPayload& id) const {
+// A `match identity` or `match certificate` line of a profile matches the
+// first profile in configuration order that has one; `host domain` and
+// `user-fqdn domain` only when nothing else did.
+const config::IsakmpProfile* Engine::Impl::match_profile(const IdPayload& id, const pki::Certificate* cert) {
   std::string text = id_text(id);
   bool v4 = id.type == static_cast<uint8_t>(IdType::kIpv4) && id.data.size() == 4;
   uint32_t addr =
@@ -609,6 +636,14 @@ const config::IsakmpProfile* Engine::Impl::match_profile(const IdPayload& id) co
             domain_match = &p;
           break;
       }
+    }
+    if (!cert) continue;
+    for (const config::NameRef& map : p.match_certificates) {
+      uint32_t seq = 0;
+      if (!policy::certificate_map_matches(cfg_, map.name, *cert, &seq)) continue;
+      debug_line("ISAKMP:(0):: certificate map " + map.name + " sequence " + std::to_string(seq) +
+                 " matches the peer's certificate " + pki::format_dn(cert->subject()));
+      return &p;
     }
   }
   return domain_match;
@@ -646,8 +681,11 @@ bool Engine::Impl::verify_auth(IsakmpSa& sa, const Message& m) {
     debug_line("\tport         : " + std::to_string(id->port));
   }
   if (!sa.initiator) {
-    // The responder binds the profile now, from the peer's ID.
-    sa.profile = match_profile(*id);
+    // The responder binds the profile now, from the peer's ID (and, for
+    // `match certificate`, from its certificate, checked further down).
+    std::optional<pki::Certificate> cert;
+    if (sa.suite.auth == config::IkeAuthMethod::kRsaSig) cert = end_entity_certificate(m);
+    sa.profile = match_profile(*id, cert ? &*cert : nullptr);
     debug_line(sa.profile ? "ISAKMP:(0):: peer matches " + sa.profile->name + " profile"
                           : std::string("ISAKMP:(0):: peer matches *none* of the profiles"));
   }

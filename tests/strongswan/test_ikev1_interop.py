@@ -29,6 +29,13 @@ SAs. Cases:
   6. keyway rekeys: IOS's smallest byte lifetime (2560 kB) and a checked
      4 MiB transfer, so keyway's outbound SA reaches its soft limit and
      keyway starts the Quick Mode; strongSwan agrees on the new pair.
+  7. distinguished names as IDs: keyway has `crypto isakmp identity dn`
+     (certificates without an address, so only the DN can name it) and
+     binds its profile with `match certificate` (a certificate map on
+     strongSwan's subject); strongSwan sends its certificate's subject (its
+     default ID with certificates) and expects keyway's subject as
+     ID_DER_ASN1_DN. keyway initiates; both sides report the other's DN
+     as the peer's ID.
 For 1-4: keyway's `show crypto isakmp sa --json` has one ISAKMP SA in
 QM_IDLE with NAT detected, and one IPsec SA pair, UDP-encapsulated, whose
 SPIs are strongSwan's crosswise; `show crypto ipsec sa --json` agrees;
@@ -98,6 +105,31 @@ crypto isakmp profile PROF
 """ + KEYWAY_COMMON
 
 
+# Case 7: DN identities. keyway's certificates name no address; strongSwan's
+# subject is matched by a certificate map.
+KW_DN_SUBJECT = "CN=KWDN,O=keyway,O=test"       # keyway's --subject spelling (last RDN first)
+KW_DN_SWAN = "O=test, O=keyway, CN=KWDN"          # the same DN as strongSwan writes it (encoding order)
+KEYWAY_DN = """hostname KW
+crypto isakmp identity dn
+crypto pki trustpoint TP1
+ enrollment terminal
+ revocation-check none
+crypto pki trustpoint TP2
+ enrollment terminal
+ revocation-check none
+crypto pki certificate map SWAN 10
+ subject-name co cn=SW
+ issuer-name co cn = CA2
+crypto isakmp policy 10
+ encr aes 256
+ hash sha256
+ authentication rsa-sig
+ group 14
+crypto isakmp profile PROF
+ match certificate SWAN
+""" + KEYWAY_COMMON
+
+
 class Keyway(v2t.Keyway):
     DEBUG = ["--debug-isakmp"]
     SHOW_IKE = ("show", "crypto", "isakmp", "sa", "detail")
@@ -119,6 +151,32 @@ def cert_conn(cert, cacert):
     return swan.Conn(CONN, SW_WAN, KW_WAN, version=1, proposals=IKE_PROPOSAL, auth="pubkey",
                      local_id=SW_WAN, remote_id=KW_WAN, local_certs=(cert,), remote_cacerts=(cacert,),
                      children=[swan.Child(CHILD, "0.0.0.0/0", "0.0.0.0/0", ESP_PROPOSAL)])
+
+
+def dn_conn(cert, cacert):
+    """strongSwan with certificates and no local_id: it sends its subject."""
+    return swan.Conn(CONN, SW_WAN, KW_WAN, version=1, proposals=IKE_PROPOSAL, auth="pubkey",
+                     remote_id=KW_DN_SWAN, local_certs=(cert,), remote_cacerts=(cacert,),
+                     children=[swan.Child(CHILD, "0.0.0.0/0", "0.0.0.0/0", ESP_PROPOSAL)])
+
+
+def check_dn_ids(fails, kw, charon, tag):
+    """keyway bound PROF by the certificate map and saw strongSwan's DN;
+    strongSwan saw keyway's DN (not its address) as keyway's ID."""
+    sas = [s for s in kw.ike_sas() if s.get("state") == "QM_IDLE"]
+    k = sas[0] if sas else {}
+    fails.check(k.get("profile") == "PROF" and "cn=SW" in k.get("peer_id", ""),
+                "%s: keyway's ISAKMP SA: profile %r, peer ID %r (expected PROF and strongSwan's DN)"
+                % (tag, k.get("profile"), k.get("peer_id")))
+    # charon's "IKE_SA ... established between ME[MY-ID]...PEER[PEER-ID]"
+    # line (swanctl's --raw output does not quote values, so a DN with
+    # blanks would not survive parse_vici_raw).
+    est = [line for line in charon.log_text().splitlines() if "established between" in line]
+    want = "...%s[%s]" % (KW_WAN, KW_DN_SWAN)
+    fails.check(any(want in line for line in est),
+                "%s: strongSwan did not establish with keyway's DN %r as its ID: %s" % (tag, KW_DN_SWAN, est[-2:]))
+    return "keyway's peer ID %s (profile %s); strongSwan: %s" % (
+        k.get("peer_id"), k.get("profile"), est[-1].split("established ", 1)[-1] if est else "-")
 
 
 def check_tunnel(fails, lab, kw, charon, tag, keyway_initiated, wan_path, trustpoint=None):
@@ -400,6 +458,21 @@ def main():
             detail = keyway_rekeys_by_bytes(fails, lab, kw, charon, "cert-bytes")
             fails.case("6 keyway rekeys the IPsec SA itself (a Quick Mode at the byte lifetime, 2560 kB) "
                        "under a 4 MiB transfer: " + detail)
+
+            down_by_keyway(fails, kw, charon, "cert-bytes")
+            kw.stop()
+            pki.enroll(ca1, "kwdn", "TP1", subject=KW_DN_SUBJECT, own_key=True)
+            pki.enroll(ca2, "kwdn", "TP2", subject=KW_DN_SUBJECT, own_key=True)
+            charon.conns = [dn_conn("sw.pem", "ca1.pem")]
+            charon.load_all()
+            kw.start(KEYWAY_DN.format(sw_wan=SW_WAN, kw_wan=KW_WAN, kw_lan=KW_LAN),
+                     pki_store=os.path.join(pki.dir, "stores", "kwdn"))
+            path, detail = keyway_initiates(fails, lab, kw, charon, "dn-kw", trustpoint="TP1")
+            pcaps.append(path)
+            detail = check_dn_ids(fails, kw, charon, "dn-kw") + "; " + detail
+            down_by_swan(fails, kw, charon, "dn-kw")
+            fails.case("7 DER_ASN1_DN both ways (keyway `crypto isakmp identity dn`, `match certificate`; "
+                       "strongSwan its subject), keyway initiates: " + detail)
 
             rc = kw.stop()
             fails.check(rc == 0, "keyway run: exit status %s after SIGTERM" % rc)
