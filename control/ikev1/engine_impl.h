@@ -6,6 +6,8 @@
 //                    CR/CERT/SIG or PSK, profile binding, validation)
 //   quick_mode.cpp   Quick Mode, both roles; KEYMAT and install; the
 //                    Informational exchange (DELETE, DPD, INITIAL-CONTACT)
+//   deprecation.cpp  the warning when a negotiated SA uses a deprecated
+//                    algorithm
 #pragma once
 
 #include <map>
@@ -231,6 +233,10 @@ class Engine::Impl {
   void send_qm(IsakmpSa& sa, QuickMode& qm, std::vector<Payload> payloads, bool retransmit);
   bool install(IsakmpSa& sa, QuickMode& qm);
   std::vector<const config::TransformSet*> transform_sets(const config::IpsecProfile& ip) const;
+
+  // --- deprecation.cpp: %KEYWAY-4-DEPRECATED_ALG, once per SA (pair)
+  void warn_deprecated_phase1(const IsakmpSa& sa);
+  void warn_deprecated_phase2(const IsakmpSa& sa, const QuickMode& qm);
 };
 
 // Hash of NAT-D (RFC 3947 3.2): HASH(CKY-I | CKY-R | IP | Port).

@@ -856,6 +856,7 @@ void Engine::Impl::mm_initiator_6(IsakmpSa& sa, const Message& m) {
 
 void Engine::Impl::phase1_complete(IsakmpSa& sa) {
   set_state(sa, P1State::kComplete);
+  warn_deprecated_phase1(sa);
   sa.p1_last_iv = sa.iv.iv;
   sa.established = now_;
   sa.last_heard = now_;

@@ -190,7 +190,10 @@ void Engine::Impl::start_quick_mode(IsakmpSa& sa, uint32_t tunnel_id, uint32_t r
   config::DhGroup pfs = ip->pfs_group.value_or(0);
   if (pfs) {
     auto kex = ike::KeyExchange::generate(pfs);
-    if (!kex) return;
+    if (!kex) {
+      debug(&sa, " PFS group " + std::to_string(pfs) + ": " + kex.error() + "; no Quick Mode");
+      return;
+    }
     qm.kex = kex.take();
   }
   Proposal prop{1, kProtoEsp, be32(qm.spi_in), {}};
@@ -495,6 +498,7 @@ bool Engine::Impl::install(IsakmpSa& sa, QuickMode& qm) {
     return false;
   }
   holddown_.erase(qm.tunnel);
+  warn_deprecated_phase2(sa, qm);
   for (const dp::SaSpec* s : {&in, &out}) {
     char spi[32];
     std::snprintf(spi, sizeof spi, "0x%X(%u)", s->spi, s->spi);

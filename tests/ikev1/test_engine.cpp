@@ -455,5 +455,66 @@ TEST(Ikev1Psk, InitialContactReplacesStaleSas) {
   EXPECT_EQ(p.r1->host().live()[0].out.spi, p.r2->host().live()[0].in.spi);
 }
 
+// The seed's algorithms (3des, md5, group 2) and esp-3des esp-sha-hmac
+// with PFS group 2, with debug off: each side logs one warning per ISAKMP SA and
+// one per IPsec SA pair, in the config loader's RFC words; a rekey's new
+// pair gets its own; aes/sha256/group 14 and GCM get none.
+TEST(Ikev1Psk, DeprecatedAlgorithmsAreWarnedOncePerSa) {
+  auto weak = [](std::string c) {
+    for (auto [from, to] : {std::pair<std::string, std::string>{" encr aes 256\n", " encr 3des\n"},
+                            {" hash sha256\n", " hash md5\n"}, {" group 14\n", " group 2\n"}}) {
+      size_t at = c.find(from);
+      if (at == std::string::npos) throw std::runtime_error("no " + from);
+      c.replace(at, from.size(), to);
+    }
+    return c;
+  };
+  Net net;
+  Router& r1 = net.add("R1", load("r1", weak(psk_config("R1", "192.168.0.1", "192.168.0.2", "cisco123",
+                                                          " set pfs group2\n", "esp-3des esp-sha-hmac"))));
+  Router& r2 = net.add("R2", load("r2", weak(psk_config("R2", "192.168.0.2", "192.168.0.1", "cisco123",
+                                                          " set pfs group2\n", "esp-3des esp-sha-hmac"))));
+  r1.engine().initiate(1, net.now());
+  net.run();
+  ASSERT_TRUE(r1.engine().tunnel_up(1));
+  ASSERT_TRUE(r2.engine().tunnel_up(1));
+  const std::string p1 =
+      " negotiated deprecated 3des (RFC 8247: ENCR_3DES is MAY, kept for interoperability only (64-bit block)), "
+      "md5 (RFC 8247: AUTH_HMAC_MD5_96 is MUST NOT), group 2 (RFC 8247: DH group 2 (1024-bit MODP) is SHOULD NOT)";
+  EXPECT_TRUE(r1.host().logged("%KEYWAY-4-DEPRECATED_ALG: ISAKMP SA 1001 with 192.168.0.2" + p1));
+  EXPECT_TRUE(r2.host().logged("%KEYWAY-4-DEPRECATED_ALG: ISAKMP SA 1001 with 192.168.0.1" + p1));
+  const Install& pair = r1.host().installs.at(0);
+  char spis[64];
+  std::snprintf(spis, sizeof spis, "0x%X/0x%X", pair.in.spi, pair.out.spi);
+  EXPECT_TRUE(r1.host().logged(
+      "%KEYWAY-4-DEPRECATED_ALG: IPsec SA pair " + std::string(spis) +
+      " (in/out) with 192.168.0.2 on Tunnel1 negotiated deprecated esp-3des (RFC 8221: ENCR_3DES is SHOULD NOT), "
+      "esp-sha-hmac (RFC 8221: AUTH_HMAC_SHA1_96 is MUST-, expected to be phased out), pfs group 2 (RFC 8247: DH "
+      "group 2 (1024-bit MODP) is SHOULD NOT)"))
+      << testing::PrintToString(r1.host().logs);
+  auto count = [](const TestHost& h, const std::string& part) {
+    size_t n = 0;
+    for (const std::string& l : h.logs) n += l.find(part) != std::string::npos;
+    return n;
+  };
+  for (const TestHost* h : {&r1.host(), &r2.host()}) {
+    EXPECT_EQ(count(*h, "DEPRECATED_ALG: ISAKMP SA"), 1u);
+    EXPECT_EQ(count(*h, "DEPRECATED_ALG: IPsec SA pair"), 1u);
+  }
+  r1.engine().child_expiring(1, pair.in.spi, false, net.now());
+  net.run();
+  ASSERT_EQ(r1.host().installs.size(), 2u);
+  for (const TestHost* h : {&r1.host(), &r2.host()}) {
+    EXPECT_EQ(count(*h, "DEPRECATED_ALG: ISAKMP SA"), 1u);
+    EXPECT_EQ(count(*h, "DEPRECATED_ALG: IPsec SA pair"), 2u);
+  }
+
+  Pair strong({}, {}, " set pfs group14\n", "cisco123", "esp-gcm 256");
+  strong.up();
+  ASSERT_TRUE(strong.r1->engine().tunnel_up(1));
+  EXPECT_FALSE(strong.r1->host().logged_containing("DEPRECATED_ALG"));
+  EXPECT_FALSE(strong.r2->host().logged_containing("DEPRECATED_ALG"));
+}
+
 }  // namespace
 }  // namespace keyway::ikev1::test
