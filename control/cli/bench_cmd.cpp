@@ -52,49 +52,28 @@ std::string size_name(uint32_t size) { return size == dp::kImix ? "imix" : std::
 int cmd_bench(int argc, char** argv) {
   for (int i = 1; i < argc && std::strcmp(argv[i], "--") != 0; ++i)
     if (!std::strcmp(argv[i], "--runtime")) return cmd_bench_runtime(argc, argv);
+  Flags f({"--transform", "--direction", "--size", "--repeat", "--packets", "--burst"},
+          {"--json", "--help"});
+  std::string err;
+  if (!f.parse(argc, argv, 1, err)) return usage_error(err);
+  if (f.has("--help") || (f.before_dashdash() != 0 && f.positional()[0] == "-h")) {
+    std::fputs(kUsage, stdout);
+    return 0;
+  }
+  if (f.before_dashdash() != 0) return usage_error("unknown argument '" + f.positional()[0] + "'");
+  const bool json = f.has("--json");
+  const std::vector<std::string> eal_args = f.after_dashdash();
   dp::BenchOptions opt;
-  bool json = false;
-  std::vector<std::string> eal_args;
-  for (int i = 1; i < argc; ++i) {
-    std::string_view a = argv[i];
-    auto value = [&](const char* name) -> const char* {
-      if (i + 1 >= argc) return nullptr;
-      (void)name;
-      return argv[++i];
-    };
-    if (a == "--help" || a == "-h") {
-      std::fputs(kUsage, stdout);
-      return 0;
-    } else if (a == "--json") {
-      json = true;
-    } else if (a == "--") {
-      for (++i; i < argc; ++i) eal_args.emplace_back(argv[i]);
-    } else if (a == "--transform" || a == "--direction" || a == "--size" || a == "--repeat" ||
-               a == "--packets" || a == "--burst") {
-      const char* v = value(argv[i]);
-      if (!v) return usage_error(std::string(a) + " needs a value");
-      unsigned long n = 0;
-      std::string err;
-      if (a == "--transform") {
-        err = parse_transforms(v, &opt.transforms);
-      } else if (a == "--direction") {
-        err = parse_directions(v, &opt.directions);
-      } else if (a == "--size") {
-        err = parse_sizes(v, 20, dp::kImix, &opt.sizes);
-      } else if (a == "--repeat") {
-        if (!parse_count(v, 1, 1000, &n)) return usage_error("--repeat must be 1..1000");
-        opt.repeats = static_cast<int>(n);
-      } else if (a == "--packets") {
-        if (!parse_count(v, 1, 1000000000, &n)) return usage_error("--packets must be 1..1e9");
-        opt.packets = static_cast<uint32_t>(n);
-      } else {
-        if (!parse_count(v, 1, 128, &n)) return usage_error("--burst must be 1..128");
-        opt.burst = static_cast<uint16_t>(n);
-      }
-      if (!err.empty()) return usage_error(err);
-    } else {
-      return usage_error("unknown argument '" + std::string(a) + "'");
-    }
+  err = parse_bench_common(f, 20, dp::kImix, &opt);
+  if (!err.empty()) return usage_error(err);
+  unsigned long n = 0;
+  if (auto v = f.get("--packets")) {
+    if (!parse_count(v->c_str(), 1, 1000000000, &n)) return usage_error("--packets must be 1..1e9");
+    opt.packets = static_cast<uint32_t>(n);
+  }
+  if (auto v = f.get("--burst")) {
+    if (!parse_count(v->c_str(), 1, 128, &n)) return usage_error("--burst must be 1..128");
+    opt.burst = static_cast<uint16_t>(n);
   }
   if (opt.transforms.empty())
     opt.transforms = {dp::Transform::kAes128Gcm, dp::Transform::kAes256Gcm,
@@ -103,7 +82,6 @@ int cmd_bench(int argc, char** argv) {
   if (opt.directions.empty()) opt.directions = {dp::Direction::kOutbound, dp::Direction::kInbound};
   if (opt.sizes.empty()) opt.sizes = {64, 512, 1420, dp::kImix};
 
-  std::string err;
   if (!dp::eal_init(eal_args, &err)) {
     std::fprintf(stderr, "keyway bench: %s\n", err.c_str());
     return 2;

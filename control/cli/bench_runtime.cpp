@@ -669,50 +669,34 @@ class RuntimeBench {
 }  // namespace
 
 int cmd_bench_runtime(int argc, char** argv) {
+  Flags f({"--transform", "--direction", "--size", "--repeat", "--seconds", "--frames", "--retries"},
+          {"--json", "--help", "--runtime"});
+  std::string err;
+  if (!f.parse(argc, argv, 1, err)) return usage_error(err);
+  if (f.has("--help") || (f.before_dashdash() != 0 && f.positional()[0] == "-h")) {
+    std::fputs(kUsage, stdout);
+    return 0;
+  }
+  if (f.before_dashdash() != 0) return usage_error("unknown argument '" + f.positional()[0] + "'");
   Options opt;
-  std::vector<std::string> eal_args;
-  for (int i = 1; i < argc; ++i) {
-    const std::string_view a = argv[i];
-    unsigned long n = 0;
-    if (a == "--help" || a == "-h") {
-      std::fputs(kUsage, stdout);
-      return 0;
-    } else if (a == "--runtime") {
-    } else if (a == "--json") {
-      opt.json = true;
-    } else if (a == "--") {
-      for (++i; i < argc; ++i) eal_args.emplace_back(argv[i]);
-    } else if (a == "--transform" || a == "--direction" || a == "--size" || a == "--repeat" ||
-               a == "--seconds" || a == "--frames" || a == "--retries") {
-      if (i + 1 >= argc) return usage_error(std::string(a) + " needs a value");
-      const char* v = argv[++i];
-      std::string err;
-      if (a == "--transform") {
-        err = parse_transforms(v, &opt.transforms);
-      } else if (a == "--direction") {
-        err = parse_directions(v, &opt.directions);
-      } else if (a == "--size") {
-        err = parse_sizes(v, 28, dp::kImix, &opt.sizes);
-      } else if (a == "--repeat") {
-        if (!parse_count(v, 1, 1000, &n)) return usage_error("--repeat must be 1..1000");
-        opt.repeats = static_cast<int>(n);
-      } else if (a == "--retries") {
-        if (!parse_count(v, 0, 1000, &n)) return usage_error("--retries must be 0..1000");
-        opt.retries = static_cast<int>(n);
-      } else if (a == "--frames") {
-        if (!parse_count(v, 64, 4096, &n)) return usage_error("--frames must be 64..4096");
-        opt.frames = static_cast<uint32_t>(n);
-      } else {
-        char* end = nullptr;
-        const double s = std::strtod(v, &end);
-        if (!*v || *end || !(s >= 0.01 && s <= 60))
-          return usage_error("--seconds must be 0.01..60");
-        opt.seconds = s;
-      }
-      if (!err.empty()) return usage_error(err);
-    } else {
-      return usage_error("unknown argument '" + std::string(a) + "'");
-    }
+  opt.json = f.has("--json");
+  std::vector<std::string> eal_args = f.after_dashdash();
+  err = parse_bench_common(f, 28, dp::kImix, &opt);
+  if (!err.empty()) return usage_error(err);
+  unsigned long n = 0;
+  if (auto v = f.get("--retries")) {
+    if (!parse_count(v->c_str(), 0, 1000, &n)) return usage_error("--retries must be 0..1000");
+    opt.retries = static_cast<int>(n);
+  }
+  if (auto v = f.get("--frames")) {
+    if (!parse_count(v->c_str(), 64, 4096, &n)) return usage_error("--frames must be 64..4096");
+    opt.frames = static_cast<uint32_t>(n);
+  }
+  if (auto v = f.get("--seconds")) {
+    char* end = nullptr;
+    const double s = std::strtod(v->c_str(), &end);
+    if (v->empty() || *end || !(s >= 0.01 && s <= 60)) return usage_error("--seconds must be 0.01..60");
+    opt.seconds = s;
   }
   if (opt.transforms.empty())
     opt.transforms = {dp::Transform::kAes128Gcm, dp::Transform::kAes256Gcm,
@@ -723,7 +707,6 @@ int cmd_bench_runtime(int argc, char** argv) {
     eal_args = {"--no-huge", "-m", "1024", "--no-shconf", "--no-pci", "--no-telemetry",
                 "--log-level=*:warning", "-l", "0,1"};
 
-  std::string err;
   if (!dp::eal_init(eal_args, &err)) {
     std::fprintf(stderr, "keyway bench: %s\n", err.c_str());
     return 2;

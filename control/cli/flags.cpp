@@ -15,6 +15,7 @@ bool Flags::parse(int argc, char** argv, int first, std::string& error) {
     }
     if (a == "--") {
       flags_done = true;
+      before_dashdash_ = positional_.size();
       continue;
     }
     if (std::find(switches_.begin(), switches_.end(), a) != switches_.end()) {
@@ -30,6 +31,7 @@ bool Flags::parse(int argc, char** argv, int first, std::string& error) {
       return false;
     }
   }
+  if (!flags_done) before_dashdash_ = positional_.size();
   return true;
 }
 
@@ -51,14 +53,15 @@ std::vector<std::string> Flags::all(std::string_view name) const {
 }
 
 std::vector<std::string_view> split_list(std::string_view s) {
+  // Empty items are kept ("64,", ",64" and "" hold one), so the parsers
+  // refuse them rather than quietly running something else.
   std::vector<std::string_view> out;
-  while (!s.empty()) {
+  for (;;) {
     size_t c = s.find(',');
     out.push_back(s.substr(0, c));
-    if (c == std::string_view::npos) break;
+    if (c == std::string_view::npos) return out;
     s.remove_prefix(c + 1);
   }
-  return out;
 }
 
 bool parse_count(const char* s, unsigned long lo, unsigned long hi, unsigned long* out) {

@@ -28,14 +28,22 @@ class Flags {
   std::optional<std::string> get(std::string_view name) const;    // the last value given
   std::vector<std::string> all(std::string_view name) const;      // every value, in order
   const std::vector<std::string>& positional() const { return positional_; }
+  // What came after "--" (for the benchmarks: EAL arguments); also among
+  // positional(), after the words before it.
+  std::vector<std::string> after_dashdash() const {
+    return {positional_.begin() + static_cast<long>(before_dashdash_), positional_.end()};
+  }
+  // Positional words before "--".
+  size_t before_dashdash() const { return before_dashdash_; }
 
  private:
   std::vector<std::string_view> valued_, switches_;
   std::vector<std::pair<std::string, std::string>> given_;
   std::vector<std::string> positional_;
+  size_t before_dashdash_ = 0;
 };
 
-// Comma-separated items: "a,b,c" -> {"a", "b", "c"}.
+// Comma-separated items: "a,b,c" -> {"a", "b", "c"}; "a," -> {"a", ""}.
 std::vector<std::string_view> split_list(std::string_view s);
 // A decimal count in [lo, hi]; false on anything else.
 bool parse_count(const char* s, unsigned long lo, unsigned long hi, unsigned long* out);
@@ -48,5 +56,27 @@ bool parse_count(const char* s, unsigned long lo, unsigned long hi, unsigned lon
 std::string parse_transforms(std::string_view list, std::vector<dp::Transform>* out);
 std::string parse_directions(std::string_view list, std::vector<dp::Direction>* out);
 std::string parse_sizes(std::string_view list, uint32_t min_size, uint32_t imix_value, std::vector<uint32_t>* out);
+
+// The options every benchmark takes, into `opt` (any struct with
+// transforms, directions, sizes and repeats): --transform, --direction,
+// --size (min_size..1500 or imix) and --repeat (1..1000). Returns an error
+// message, empty when all were taken.
+template <class Options>
+std::string parse_bench_common(const Flags& f, uint32_t min_size, uint32_t imix_value, Options* opt) {
+  std::string err;
+  for (const std::string& v : f.all("--transform"))
+    if (err.empty()) err = parse_transforms(v, &opt->transforms);
+  for (const std::string& v : f.all("--direction"))
+    if (err.empty()) err = parse_directions(v, &opt->directions);
+  for (const std::string& v : f.all("--size"))
+    if (err.empty()) err = parse_sizes(v, min_size, imix_value, &opt->sizes);
+  if (!err.empty()) return err;
+  if (auto v = f.get("--repeat")) {
+    unsigned long n = 0;
+    if (!parse_count(v->c_str(), 1, 1000, &n)) return "--repeat must be 1..1000";
+    opt->repeats = static_cast<int>(n);
+  }
+  return "";
+}
 
 }  // namespace keyway::cli
