@@ -22,14 +22,12 @@ and addresses). Reuses two_routers.py and labnet.py by import.
 """
 
 import os
-import random
 import sys
-import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import two_routers as tr  # noqa: E402
-from labnet import Lab, LabError, require_root_and_tools  # noqa: E402
+from labnet import LabError  # noqa: E402
 
 WORKERS = 2
 # Three lcores on whatever CPUs there are (two on the CI machines).
@@ -149,41 +147,18 @@ def case_routes(cases, lab, l2):
     cases.end("routes: ip route / no ip route at run time on R1", "; ".join(details))
 
 
+def run_cases(cases, lab, l2, seed):
+    l2.start("aes128gcm", seed)
+    case_startup(cases, l2)
+    tr.case_pings(cases, lab, l2, "aes128gcm")
+    case_traffic(cases, lab, l2, seed)
+    case_routes(cases, lab, l2)
+    tr.case_stop(cases, lab, l2)
+
+
 def main():
-    args = [a for a in sys.argv[1:] if not a.startswith("--")]
-    flags = [a for a in sys.argv[1:] if a.startswith("--")]
-    if len(args) != 1 or any(f not in ("--keep",) for f in flags):
-        print(__doc__)
-        return 2
-    keyway = os.path.abspath(args[0])
-    problems = require_root_and_tools(["ip", "tcpdump", "iperf3", "ping", "ss", keyway])
-    if problems:
-        for p in problems:
-            print("FAIL: " + p, flush=True)
-        return 1
-    seed = int(os.environ.get("KWLAB_SEED", random.SystemRandom().randrange(1 << 32)))
-    print("lab: key seed %d (KWLAB_SEED=%d reproduces the keys)" % (seed, seed), flush=True)
-    try:
-        t0 = time.monotonic()
-        with Lab(keep="--keep" in flags, prefix="kwmw") as lab:
-            print("lab: namespaces %s*, files in %s" % (lab.prefix, lab.tmp), flush=True)
-            l2 = tr.Topology(lab, keyway, router_class=MultiRouter)
-            cases = tr.Cases(l2)
-            try:
-                l2.start("aes128gcm", seed)
-                case_startup(cases, l2)
-                tr.case_pings(cases, lab, l2, "aes128gcm")
-                case_traffic(cases, lab, l2, seed)
-                case_routes(cases, lab, l2)
-                tr.case_stop(cases, lab, l2)
-            except (LabError, KeyError) as e:
-                cases.check(False, "aborted: %s" % e)
-                cases.end("lab run", captures=())
-            print("lab: %.1f s" % (time.monotonic() - t0), flush=True)
-    except KeyboardInterrupt:
-        print("FAIL: interrupted; namespaces and processes removed", flush=True)
-        return 130
-    return cases.finish("multi_worker")
+    return tr.lab_main("multi_worker", ["ip", "tcpdump", "iperf3", "ping", "ss"], run_cases,
+                       prefix="kwmw", router_class=MultiRouter)
 
 
 if __name__ == "__main__":

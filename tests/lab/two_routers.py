@@ -990,14 +990,19 @@ def case_stop(cases, lab, l2):
     cases.end("SIGTERM stops both daemons: exit status 0, counters printed, TAPs removed")
 
 
-def main():
+def lab_main(name, tools, run, prefix="kwlab", router_class=None):
+    """The command line and the frame of a two-router lab: `PROG KEYWAY
+    [--keep]`, root and `tools` checked, a key seed (KWLAB_SEED), the
+    namespaces built and always removed, run(cases, lab, topology, seed)
+    inside, a failure that aborts it recorded as one, and the exit status
+    from the cases."""
     args = [a for a in sys.argv[1:] if not a.startswith("--")]
     flags = [a for a in sys.argv[1:] if a.startswith("--")]
     if len(args) != 1 or any(f not in ("--keep",) for f in flags):
-        print(__doc__)
+        print(sys.modules["__main__"].__doc__)
         return 2
     keyway = os.path.abspath(args[0])
-    problems = require_root_and_tools(["ip", "ethtool", "tcpdump", "iperf3", "ping", "ss", keyway])
+    problems = require_root_and_tools(tools + [keyway])
     if problems:
         for p in problems:
             print("FAIL: " + p, flush=True)
@@ -1006,24 +1011,12 @@ def main():
     print("lab: key seed %d (KWLAB_SEED=%d reproduces the keys)" % (seed, seed), flush=True)
     try:
         t0 = time.monotonic()
-        with Lab(keep="--keep" in flags) as lab:
+        with Lab(keep="--keep" in flags, prefix=prefix) as lab:
             print("lab: namespaces %s*, files in %s" % (lab.prefix, lab.tmp), flush=True)
-            l2 = Topology(lab, keyway)
+            l2 = Topology(lab, keyway, router_class=router_class)
             cases = Cases(l2)
             try:
-                l2.start("aes128gcm", seed)
-                pings = case_pings(cases, lab, l2, "aes128gcm")
-                case_path_mtu(cases, lab, l2)
-                iperf = case_iperf(cases, lab, l2, seed)
-                case_capture(cases, l2.keys, "aes128gcm", pings, iperf)
-                case_bad_packets(cases, lab, l2, pings)
-                case_fail_closed(cases, lab, l2)
-                case_stop(cases, lab, l2)
-
-                l2.start("aes128cbc-sha256", seed)
-                pings = case_pings(cases, lab, l2, "aes128cbc-sha256")
-                case_capture(cases, l2.keys, "aes128cbc-sha256", pings)
-                case_stop(cases, lab, l2)
+                run(cases, lab, l2, seed)
             except (LabError, KeyError) as e:
                 cases.check(False, "aborted: %s" % e)
                 cases.end("lab run", captures=())
@@ -1031,7 +1024,27 @@ def main():
     except KeyboardInterrupt:
         print("FAIL: interrupted; namespaces and processes removed", flush=True)
         return 130
-    return cases.finish("two_routers")
+    return cases.finish(name)
+
+
+def run_cases(cases, lab, l2, seed):
+    l2.start("aes128gcm", seed)
+    pings = case_pings(cases, lab, l2, "aes128gcm")
+    case_path_mtu(cases, lab, l2)
+    iperf = case_iperf(cases, lab, l2, seed)
+    case_capture(cases, l2.keys, "aes128gcm", pings, iperf)
+    case_bad_packets(cases, lab, l2, pings)
+    case_fail_closed(cases, lab, l2)
+    case_stop(cases, lab, l2)
+
+    l2.start("aes128cbc-sha256", seed)
+    pings = case_pings(cases, lab, l2, "aes128cbc-sha256")
+    case_capture(cases, l2.keys, "aes128cbc-sha256", pings)
+    case_stop(cases, lab, l2)
+
+
+def main():
+    return lab_main("two_routers", ["ip", "ethtool", "tcpdump", "iperf3", "ping", "ss"], run_cases)
 
 
 if __name__ == "__main__":
