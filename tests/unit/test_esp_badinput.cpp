@@ -24,6 +24,7 @@
 #include "dataplane/eal/eal.h"
 #include "tests/support/packet_util.h"
 #include "tests/support/test_env.h"
+#include "tests/support/transforms.h"
 
 namespace keyway::test {
 namespace {
@@ -33,9 +34,6 @@ using dp::EspCounter;
 using dp::Sa;
 using dp::Transform;
 
-constexpr Transform kAll[] = {Transform::kAes128Gcm, Transform::kAes256Gcm,
-                              Transform::kAes128CbcSha256, Transform::kAes256CbcSha256,
-                              Transform::kDes3CbcSha1};
 
 // ---------------------------------------------------------------- helpers
 
@@ -216,12 +214,6 @@ Bytes inner_v4(uint32_t len, uint8_t seed = 0) {
   return make_ipv4_udp(0x0A000001, 0x0A000002, len, 0, 64, false, seed);
 }
 
-std::string tname(Transform t) {
-  std::string n(dp::transform_info(t).name);
-  for (char& c : n)
-    if (c == '-') c = '_';
-  return n;
-}
 
 // ============================================ per-transform drop reasons
 
@@ -749,8 +741,8 @@ TEST_P(Drops, BadInnerOutbound) {
   EXPECT_EQ(out, v4);
 }
 
-INSTANTIATE_TEST_SUITE_P(AllTransforms, Drops, ::testing::ValuesIn(kAll),
-                         [](const ::testing::TestParamInfo<Transform>& i) { return tname(i.param); });
+INSTANTIATE_TEST_SUITE_P(AllTransforms, Drops, ::testing::ValuesIn(kAllTransforms),
+                         [](const ::testing::TestParamInfo<Transform>& i) { return test_name_of(i.param); });
 
 // Every drop counter of the engine is reached by some test above, except
 // crypto_error (intel-ipsec-mb rejecting a well-formed job). This pins the
@@ -978,9 +970,9 @@ TEST_P(Robustness, RandomGarbageOutbound) {
 }
 
 INSTANTIATE_TEST_SUITE_P(AllTransforms, Robustness,
-                         ::testing::Combine(::testing::ValuesIn(kAll), ::testing::Bool()),
+                         ::testing::Combine(::testing::ValuesIn(kAllTransforms), ::testing::Bool()),
                          [](const ::testing::TestParamInfo<RobustParam>& i) {
-                           return tname(std::get<0>(i.param)) + (std::get<1>(i.param) ? "_udp" : "_esp");
+                           return test_name_of(std::get<0>(i.param)) + (std::get<1>(i.param) ? "_udp" : "_esp");
                          });
 
 }  // namespace

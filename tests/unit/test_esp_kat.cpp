@@ -30,6 +30,7 @@
 
 #include "tests/support/packet_util.h"
 #include "tests/support/test_env.h"
+#include "tests/support/transforms.h"
 
 namespace keyway::test {
 namespace {
@@ -694,7 +695,7 @@ INSTANTIATE_TEST_SUITE_P(Rfc, HmacKat, ::testing::ValuesIn(kHmac), hmac_name);
 
 // ============================ every transform against OpenSSL, both directions
 
-using CrossParam = std::tuple<Transform, bool /*udp*/, bool /*esn*/>;
+using CrossParam = EspParam;
 class OpenSslCrossCheck : public ::testing::TestWithParam<CrossParam> {};
 
 std::vector<Bytes> cross_inners() {
@@ -777,21 +778,7 @@ TEST_P(OpenSslCrossCheck, KeywayOpensWhatOpenSslSends) {
   EXPECT_EQ(in.sa->replay_highest(), seq);
 }
 
-std::string cross_name(const ::testing::TestParamInfo<CrossParam>& info) {
-  std::string n(dp::transform_info(std::get<0>(info.param)).name);
-  for (char& c : n)
-    if (c == '-') c = '_';
-  return n + (std::get<1>(info.param) ? "_udp" : "_esp") + (std::get<2>(info.param) ? "_esn" : "");
-}
-
-INSTANTIATE_TEST_SUITE_P(AllTransforms, OpenSslCrossCheck,
-                         ::testing::Combine(::testing::Values(Transform::kAes128Gcm,
-                                                              Transform::kAes256Gcm,
-                                                              Transform::kAes128CbcSha256,
-                                                              Transform::kAes256CbcSha256,
-                                                              Transform::kDes3CbcSha1),
-                                            ::testing::Bool(), ::testing::Bool()),
-                         cross_name);
+INSTANTIATE_TEST_SUITE_P(AllTransforms, OpenSslCrossCheck, all_esp_params(), esp_param_name);
 
 }  // namespace
 }  // namespace keyway::test

@@ -7,6 +7,7 @@
 #include <tuple>
 
 #include "tests/support/test_env.h"
+#include "tests/support/transforms.h"
 
 namespace keyway::test {
 namespace {
@@ -32,7 +33,7 @@ Pair make_pair(const dp::SaSpec& spec) {
   return p;
 }
 
-using Param = std::tuple<Transform, bool /*udp*/, bool /*esn*/>;
+using Param = EspParam;
 
 class RoundTrip : public ::testing::TestWithParam<Param> {};
 
@@ -126,21 +127,7 @@ TEST_P(RoundTrip, Ipv6InnerComesBackIntact) {
   }
 }
 
-std::string name(const ::testing::TestParamInfo<Param>& info) {
-  std::string n(dp::transform_info(std::get<0>(info.param)).name);
-  for (char& c : n)
-    if (c == '-') c = '_';
-  return n + (std::get<1>(info.param) ? "_udp" : "_esp") + (std::get<2>(info.param) ? "_esn" : "");
-}
-
-INSTANTIATE_TEST_SUITE_P(AllTransforms, RoundTrip,
-                         ::testing::Combine(::testing::Values(Transform::kAes128Gcm,
-                                                              Transform::kAes256Gcm,
-                                                              Transform::kAes128CbcSha256,
-                                                              Transform::kAes256CbcSha256,
-                                                              Transform::kDes3CbcSha1),
-                                            ::testing::Bool(), ::testing::Bool()),
-                         name);
+INSTANTIATE_TEST_SUITE_P(AllTransforms, RoundTrip, all_esp_params(), esp_param_name);
 
 }  // namespace
 }  // namespace keyway::test

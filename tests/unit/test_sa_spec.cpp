@@ -8,12 +8,12 @@
 #include <vector>
 
 #include "dataplane/api/sa_spec.h"
+#include "tests/support/transforms.h"
 
 namespace keyway::dp {
 namespace {
 
-const Transform kAll[] = {Transform::kAes128Gcm, Transform::kAes256Gcm, Transform::kAes128CbcSha256,
-                          Transform::kAes256CbcSha256, Transform::kDes3CbcSha1};
+using test::kAllTransforms;
 
 std::string hex_of(size_t bytes, int seed) {
   static constexpr char kDigits[] = "0123456789abcdef";
@@ -138,13 +138,8 @@ TEST_P(ValidSpec, EveryOptionRoundTrips) {
   }
 }
 
-std::string tname(const ::testing::TestParamInfo<Transform>& i) {
-  std::string n(transform_info(i.param).name);
-  for (char& c : n)
-    if (c == '-') c = '_';
-  return n;
-}
-INSTANTIATE_TEST_SUITE_P(AllTransforms, ValidSpec, ::testing::ValuesIn(kAll), tname);
+INSTANTIATE_TEST_SUITE_P(AllTransforms, ValidSpec, ::testing::ValuesIn(kAllTransforms),
+                         [](const ::testing::TestParamInfo<Transform>& i) { return test::test_name_of(i.param); });
 
 TEST(SaSpecParse, AcceptedSpellings) {
   const std::string base = minimal(Transform::kAes128Gcm);
@@ -205,7 +200,7 @@ TEST(SaSpecParse, Hex) {
 }
 
 TEST(SaSpecParse, TransformNames) {
-  for (Transform t : kAll) {
+  for (Transform t : kAllTransforms) {
     EXPECT_EQ(transform_from_name(transform_info(t).name), t);
     EXPECT_EQ(transform_info(t).id, t);
   }
@@ -294,7 +289,7 @@ std::vector<Bad> bad_specs() {
       {"seconds_beyond_32_bits", with(gcm, ",hard-seconds=4294967296"), "hard-seconds"},
   };
   // Per transform: wrong key lengths, and the auth-key rules.
-  for (Transform t : kAll) {
+  for (Transform t : kAllTransforms) {
     const TransformInfo& i = transform_info(t);
     const std::string m = minimal(t);
     const std::string kt = key_for(t);
