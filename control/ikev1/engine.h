@@ -52,6 +52,7 @@
 
 #include "control/config/model.h"
 #include "control/ike/host.h"
+#include "control/ike/options.h"
 #include "control/ike/types.h"
 #include "pki/trustpoint.h"
 
@@ -69,25 +70,12 @@ using ike::Host;
 // One `interface TunnelN` (control/ike/host.h), shared by both engines.
 using ike::TunnelConfig;
 
-struct EngineOptions {
-  // Randomness for cookies, SPIs, nonces, message IDs and DH private
-  // values. Unset: OpenSSL's CSPRNG. Tests set a seeded generator.
-  std::function<void(uint8_t* out, size_t n)> random;
-  // The wall clock certificates are validated at. Unset: time(nullptr).
-  std::function<time_t()> wall_clock;
-
-  uint16_t ike_port = 500;
-  uint16_t natt_port = 4500;
-
-  // Retransmission of our last message of an unfinished exchange (either
-  // role: IKEv1 is lock-step, and IOS retransmits MM4 too): the first after
-  // `retransmit_timeout`, each next `retransmit_backoff` times later; after
-  // `retransmit_tries` the exchange (in Main Mode: the ISAKMP SA) is given
-  // up.
-  Clock::duration retransmit_timeout = std::chrono::seconds(2);
-  double retransmit_backoff = 2.0;
-  int retransmit_tries = 5;
-
+// The options both engines share (randomness, wall clock, ports,
+// retransmission, child SA soft lifetimes, NAT-T keepalives, hold-down,
+// debug) are ike::CommonOptions (control/ike/options.h); these are IKEv1's.
+// IKEv1 retransmits either role's last message of an unfinished exchange:
+// it is lock-step, and IOS retransmits MM4 too.
+struct EngineOptions : ike::CommonOptions {
   // A Main Mode not complete after this long is dropped.
   Clock::duration half_open_timeout = std::chrono::seconds(150);
 
@@ -99,26 +87,10 @@ struct EngineOptions {
   Clock::duration dpd_retry = std::chrono::seconds(2);
   int dpd_tries = 5;
 
-  // IPsec SA soft lifetimes as a fraction of the profile's lifetime: the
-  // side that initiated the Quick Mode rekeys first.
-  double initiator_soft = 0.90;
-  double responder_soft = 0.95;
   // The ISAKMP SA's initiator negotiates a new one at this fraction of the
   // policy lifetime (if its tunnel still has IPsec SAs); the old one is
   // deleted at the lifetime. Phase-2 SAs outlive their ISAKMP SA (IKEv1).
   double phase1_soft = 0.90;
-
-  // NAT-T keepalives while behind a NAT (Host::send_keepalive); zero: none.
-  Clock::duration nat_keepalive = std::chrono::seconds(20);
-
-  // Hold-down after a failed negotiation of a tunnel we initiated, doubled
-  // after each further failure up to `holddown_max`; an installed IPsec SA
-  // pair or clear() resets it. Zero: none.
-  Clock::duration holddown = std::chrono::seconds(5);
-  Clock::duration holddown_max = std::chrono::seconds(60);
-
-  // `debug crypto isakmp` (and `debug crypto pki validation`) at start.
-  bool debug = false;
 
   // Tests only: edits the payloads of every QM1 we send before HASH(1) is
   // computed, to play a peer that proposes other proxy identities.

@@ -56,6 +56,7 @@
 
 #include "control/config/model.h"
 #include "control/ike/host.h"
+#include "control/ike/options.h"
 #include "control/ike/types.h"
 #include "control/ikev2/constants.h"
 #include "dataplane/api/sa_spec.h"
@@ -78,26 +79,13 @@ using ike::Host;
 // One `interface TunnelN` (control/ike/host.h), shared by both engines.
 using ike::TunnelConfig;
 
-struct EngineOptions {
-  // Randomness for SPIs, nonces, DH private values and cookie secrets.
-  // Unset: OpenSSL's CSPRNG. Tests set a seeded generator so that two runs
-  // negotiate the same keys (IVs of encrypted payloads stay random).
-  std::function<void(uint8_t* out, size_t n)> random;
-  // The wall clock certificates are validated at (seconds since the epoch).
-  // Unset: time(nullptr).
-  std::function<time_t()> wall_clock;
-
-  uint16_t ike_port = 500;
-  uint16_t natt_port = 4500;
-
-  // Retransmission (RFC 7296 2.1): the first after `retransmit_timeout`,
-  // each next one `retransmit_backoff` times later; after
-  // `retransmit_tries` retransmissions without an answer the exchange (and
-  // its IKE SA) is given up.
-  Clock::duration retransmit_timeout = std::chrono::seconds(2);
-  double retransmit_backoff = 2.0;
-  int retransmit_tries = 5;
-
+// The options both engines share (randomness, wall clock, ports,
+// retransmission, child SA soft lifetimes, NAT-T keepalives, hold-down,
+// debug) are ike::CommonOptions (control/ike/options.h); these are IKEv2's.
+// Retransmission follows RFC 7296 2.1 (only requests are retransmitted);
+// hold-down counts an IKE SA that ended before the tunnel's child SA was
+// installed (refused, AUTHENTICATION_FAILED, no answer).
+struct EngineOptions : ike::CommonOptions {
   // A responder's IKE SA that has not finished IKE_AUTH after this long is
   // dropped; with `cookie_threshold` or more such half-open SAs, IKE_SA_INIT
   // requests without a valid COOKIE get one to return (RFC 7296 2.6).
@@ -116,31 +104,11 @@ struct EngineOptions {
   // ECDSA keys always sign with method 14 (SHA-256).
   bool rfc7427_for_rsa = false;
 
-  // Child SA soft lifetimes as a fraction of the IPsec profile's lifetime:
-  // the side that created a child SA rekeys it first (initiator_soft), the
-  // other side later (responder_soft), so rekeys rarely collide.
-  double initiator_soft = 0.90;
-  double responder_soft = 0.95;
   // IKE SA rekey at this fraction of the profile's `lifetime`, by the
   // initiator of the IKE SA only (IOS); the other side lets its SA expire
   // at the lifetime, unless `responder_rekeys_ike` (as strongSwan does).
   double ike_soft = 0.90;
   bool responder_rekeys_ike = false;
-
-  // NAT-T keepalives while behind a NAT (Host::send_keepalive); zero: none.
-  Clock::duration nat_keepalive = std::chrono::seconds(20);
-
-  // Hold-down after a failed negotiation of a tunnel we initiated (an IKE
-  // SA that ended before the tunnel's child SA was installed: refused,
-  // AUTHENTICATION_FAILED, no answer...): initiate() starts no new
-  // IKE_SA_INIT for it for `holddown`, doubled after each further failure
-  // up to `holddown_max`; a child SA installed for the tunnel (either role)
-  // or clear() resets it. Zero: no hold-down.
-  Clock::duration holddown = std::chrono::seconds(5);
-  Clock::duration holddown_max = std::chrono::seconds(60);
-
-  // `debug crypto ikev2` at start.
-  bool debug = false;
 
   // Tests only: edits the payloads of every response before it is sealed,
   // to play a peer that answers differently (narrowed traffic selectors).
