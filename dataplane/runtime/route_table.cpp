@@ -85,13 +85,11 @@ bool RouteTable::add(uint32_t prefix, uint8_t prefix_len, const NextHop& nh, std
   return true;
 }
 
-void RouteTable::lookup(const uint32_t* ips, uint16_t n, uint16_t* index) const {
+void RouteTable::lookup(uint32_t* ips, uint16_t n, uint16_t* index) const {
   uint64_t hops[64];
-  uint32_t in[64];
   for (uint16_t done = 0; done < n;) {
     const uint16_t chunk = static_cast<uint16_t>(std::min<int>(n - done, 64));
-    std::memcpy(in, ips + done, chunk * sizeof(uint32_t));
-    rte_fib_lookup_bulk(fib_, in, hops, chunk);
+    rte_fib_lookup_bulk(fib_, ips + done, hops, chunk);
     for (uint16_t i = 0; i < chunk; ++i) index[done + i] = static_cast<uint16_t>(hops[i]);
     done = static_cast<uint16_t>(done + chunk);
   }

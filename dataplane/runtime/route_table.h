@@ -54,8 +54,10 @@ class RouteTable {
   // beyond kMaxPorts, or a full table.
   bool add(uint32_t prefix, uint8_t prefix_len, const NextHop& nh, std::string* error);
 
-  // Worker. ips in host byte order; index[i] names a next hop.
-  void lookup(const uint32_t* ips, uint16_t n, uint16_t* index) const;
+  // Worker. ips in host byte order; index[i] names a next hop. ips is not
+  // changed; it is not const because rte_fib's bulk lookup takes it so,
+  // and a copy per burst would cost more than the lookup of a short one.
+  void lookup(uint32_t* ips, uint16_t n, uint16_t* index) const;
   const NextHop& next_hop(uint16_t index) const { return hops_[index]; }
   // Single address; for the control thread and tests.
   const NextHop& lookup(uint32_t ip) const;

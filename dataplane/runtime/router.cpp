@@ -331,7 +331,7 @@ void WorkerCtx::router_burst(uint16_t rx_port, rte_mbuf** pkts, uint16_t n, uint
 // sends the fragments back through the tunnel's TAP, routed here again).
 void WorkerCtx::route_ip(rte_mbuf** pkts, uint16_t n, bool from_kernel, uint16_t punt,
                          uint64_t now) {
-  uint32_t dst[kMaxBurst] = {};  // initialised: GCC cannot see the fill loop covers [0, n)
+  uint32_t dst[kMaxBurst];
   uint16_t hop[kMaxBurst];
   for (uint16_t i = 0; i < n; ++i) dst[i] = dst_of(pkts[i]);
   routes_->lookup(dst, n, hop);
@@ -405,7 +405,7 @@ void WorkerCtx::route_encrypted(rte_mbuf** pkts, uint16_t n, uint64_t now) {
     to_port_bulk(nh.port, nh.gateway ? nh.gateway : peer, pkts, n, now);
     return;
   }
-  uint32_t dst[kMaxBurst] = {};  // initialised: GCC cannot see the fill loop covers [0, n)
+  uint32_t dst[kMaxBurst];
   uint16_t hop[kMaxBurst];
   for (uint16_t i = 0; i < n; ++i) dst[i] = dst_of(pkts[i]);
   routes_->lookup(dst, n, hop);
@@ -427,8 +427,8 @@ void WorkerCtx::route_encrypted(rte_mbuf** pkts, uint16_t n, uint64_t now) {
 void WorkerCtx::route_decrypted(rte_mbuf** pkts, uint16_t n, uint64_t now) {
   if (!n) return;
   // Destinations in addr[0, n_v4), sources after them: one bulk lookup.
-  uint32_t addr[2 * kMaxBurst] = {};
-  uint32_t src[kMaxBurst] = {};
+  uint32_t addr[2 * kMaxBurst];
+  uint32_t src[kMaxBurst];
   uint16_t hop[2 * kMaxBurst];
   uint16_t n_v4 = 0;
   rte_mbuf* v4[kMaxBurst];
