@@ -576,7 +576,7 @@ std::string Engine::Impl::show_sa(bool detailed) const {
       if (s->established_p1() && s->hard_at != Clock::time_point::max()) {
         long left = std::chrono::duration_cast<std::chrono::seconds>(s->hard_at - now_).count();
         if (left < 0) left = 0;
-        char b[16];
+        char b[32];  // hours can run to 19 digits (a lifetime far in the future)
         std::snprintf(b, sizeof b, "%02ld:%02ld:%02ld", left / 3600, left / 60 % 60, left % 60);
         life = b;
       }
