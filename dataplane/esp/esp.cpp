@@ -118,7 +118,15 @@ uint16_t partition(EspCtx& ctx, std::span<rte_mbuf*> pkts, const EspCounter* ver
 // Parses the outer IPv4 (and UDP) header of a received packet and finds its
 // SA. Sets *esp_off (where the ESP header starts) for the SA's burst
 // function.
-EspCounter classify(const SpiTable& table, rte_mbuf* m, Sa** out, uint16_t* esp_off) {
+// The last SPI looked up in a burst and its SA: a burst nearly always
+// carries one SA, so most packets skip the hash table.
+struct SpiMemo {
+  uint32_t spi = 0;
+  Sa* sa = nullptr;
+};
+
+EspCounter classify(const SpiTable& table, SpiMemo& memo, rte_mbuf* m, Sa** out,
+                    uint16_t* esp_off) {
   if (m->nb_segs != 1) return EspCounter::kMultiSegment;
   const uint8_t* p = rte_pktmbuf_mtod(m, const uint8_t*);
   uint32_t len = m->data_len;
@@ -146,7 +154,9 @@ EspCounter classify(const SpiTable& table, rte_mbuf* m, Sa** out, uint16_t* esp_
     return EspCounter::kNotEsp;
   }
   if (tot - ihl - udp < 8) return EspCounter::kTooShort;
-  Sa* sa = table.lookup(load_be32(p + ihl + udp));
+  const uint32_t spi = load_be32(p + ihl + udp);
+  Sa* sa = memo.sa && memo.spi == spi ? memo.sa : table.lookup(spi);
+  memo = {spi, sa};
   if (!sa || sa->direction() != Direction::kInbound) {
     // A UDP datagram to a port other than NAT-T's with no SA of ours is
     // ordinary traffic, not ESP with a stale SPI.
@@ -186,9 +196,10 @@ uint16_t esp_inbound(EspCtx& ctx, const SpiTable& table, std::span<rte_mbuf*> pk
   if (n == 0) return 0;
   EspCounter verdict[kMaxBurst];
   Sa* sa_of[kMaxBurst];
+  SpiMemo memo;
   for (uint16_t i = 0; i < n; ++i) {
     sa_of[i] = nullptr;
-    verdict[i] = classify(table, pkts[i], &sa_of[i], &ctx.esp_off[i]);
+    verdict[i] = classify(table, memo, pkts[i], &sa_of[i], &ctx.esp_off[i]);
   }
   // Run each SA's burst function over its packets. Bursts normally carry
   // one SA and no junk: then the burst goes to it as it is.
