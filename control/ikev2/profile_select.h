@@ -17,7 +17,8 @@
 //   fqdn / email / key-id exact   1000
 // A profile's specificity is that of its best matching line. Profiles
 // without match lines never match. DN identities match no line (IOS
-// matches those with certificate maps, which keyway does not have).
+// matches those with certificate maps, which keyway applies to ISAKMP
+// profiles only so far).
 #pragma once
 
 #include <optional>
