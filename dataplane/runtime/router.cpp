@@ -120,24 +120,22 @@ void WorkerCtx::drop(WorkerCounter reason, rte_mbuf* m) {
   rte_pktmbuf_free(m);
 }
 
-void WorkerCtx::stage(uint16_t port, rte_mbuf* m) {
+// A full stage goes out at once; the port stays listed in tx_dirty_ for
+// what the rest of the burst stages.
+void WorkerCtx::transmit_staged(uint16_t port) {
   TxStage& s = tx_stage_[port];
-  if (s.n == 0) tx_dirty_.push_back(port);  // capacity reserved: at most kMaxPorts entries
-  s.pkts[s.n++] = m;
-  if (s.n == kMaxBurst) {
-    transmit(PortQueue{port, cfg_.tx_queue}, s.pkts, s.n);
-    s.n = 0;
-    // Still listed in tx_dirty_; flush_staged() skips empty stages.
-  }
+  transmit(PortQueue{port, cfg_.tx_queue}, s.pkts, s.n);
+  s.n = 0;
 }
 
 void WorkerCtx::flush_staged() {
-  for (uint16_t port : tx_dirty_) {
-    TxStage& s = tx_stage_[port];
-    if (s.n) transmit(PortQueue{port, cfg_.tx_queue}, s.pkts, s.n);
+  for (uint16_t i = 0; i < n_dirty_; ++i) {
+    TxStage& s = tx_stage_[tx_dirty_[i]];
+    if (s.n) transmit(PortQueue{tx_dirty_[i], cfg_.tx_queue}, s.pkts, s.n);
     s.n = 0;
+    s.listed = false;
   }
-  tx_dirty_.clear();
+  n_dirty_ = 0;
 }
 
 // The rate limit of needs_neighbor events, per next hop. neighbor_event_
@@ -181,11 +179,7 @@ void WorkerCtx::needs_neighbor(uint16_t port, uint32_t ip, uint64_t now) {
 }
 
 // Bursts mostly go to one next hop: the last answer is remembered.
-bool WorkerCtx::neighbor_mac(uint16_t port, uint32_t next_hop, uint8_t mac[6]) {
-  if (port == last_neighbor_port_ && next_hop == last_neighbor_ip_) {
-    std::memcpy(mac, last_neighbor_mac_, 6);
-    return true;
-  }
+bool WorkerCtx::neighbor_mac_lookup(uint16_t port, uint32_t next_hop, uint8_t mac[6]) {
   if (!cfg_.router.neighbors->get(port, next_hop, mac)) return false;
   last_neighbor_port_ = port;
   last_neighbor_ip_ = next_hop;

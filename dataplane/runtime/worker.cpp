@@ -65,7 +65,6 @@ WorkerCtx::WorkerCtx(const WorkerConfig& config, const WorkerRings& rings)
       latency_log_(config.latency_log) {
   if (config.router.routes) {
     tx_stage_.resize(kMaxPorts);
-    tx_dirty_.reserve(kMaxPorts);
     routes_ = config.router.routes;
   }
   if (config.workers > 1) {

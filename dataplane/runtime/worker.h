@@ -43,8 +43,10 @@
 // Per packet the worker does not allocate, lock, or make a system call.
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <cstdint>
+#include <cstring>
 #include <memory>
 #include <string>
 #include <vector>
@@ -286,10 +288,28 @@ class WorkerCtx {
   void to_port(uint16_t port, uint32_t next_hop, rte_mbuf* m, uint64_t now);
   void to_port_bulk(uint16_t port, uint32_t next_hop, rte_mbuf** pkts, uint16_t n, uint64_t now);
   // The MAC of `next_hop` on `port` into mac (the last answer of the
-  // burst is remembered); false on a miss.
-  bool neighbor_mac(uint16_t port, uint32_t next_hop, uint8_t mac[6]);
+  // burst is remembered); false on a miss. Inline: it runs per packet.
+  bool neighbor_mac(uint16_t port, uint32_t next_hop, uint8_t mac[6]) {
+    if (port == last_neighbor_port_ && next_hop == last_neighbor_ip_) [[likely]] {
+      std::memcpy(mac, last_neighbor_mac_, 6);
+      return true;
+    }
+    return neighbor_mac_lookup(port, next_hop, mac);
+  }
+  bool neighbor_mac_lookup(uint16_t port, uint32_t next_hop, uint8_t mac[6]);
   void to_kernel(uint16_t tap, rte_mbuf* m);
-  void stage(uint16_t port, rte_mbuf* m);
+  // Queues m for tx on `port` (flushed at the end of the burst, or when
+  // kMaxBurst are waiting). Inline: it runs per packet.
+  void stage(uint16_t port, rte_mbuf* m) {
+    TxStage& s = tx_stage_[port];
+    if (!s.listed) {
+      s.listed = true;
+      tx_dirty_[n_dirty_++] = port;
+    }
+    s.pkts[s.n++] = m;
+    if (s.n == kMaxBurst) [[unlikely]] transmit_staged(port);
+  }
+  void transmit_staged(uint16_t port);
   void flush_staged();
   void drop(WorkerCounter reason, rte_mbuf* m);
   void needs_neighbor(uint16_t port, uint32_t ip, uint64_t now);
@@ -319,10 +339,12 @@ class WorkerCtx {
   // end of every received burst.
   struct TxStage {
     uint16_t n = 0;
+    bool listed = false;  // in tx_dirty_
     rte_mbuf* pkts[kMaxBurst];
   };
-  std::vector<TxStage> tx_stage_;
-  std::vector<uint16_t> tx_dirty_;  // ports with staged packets (reserved: kMaxPorts)
+  std::vector<TxStage> tx_stage_;              // by port; kMaxPorts in router mode
+  std::array<uint16_t, kMaxPorts> tx_dirty_;   // ports with staged packets, each once
+  uint16_t n_dirty_ = 0;
   // needs_neighbor rate limit: last event time per slot (hashed next hop).
   std::array<uint64_t, 64> neighbor_event_{};
   uint64_t needs_neighbor_interval_tsc_ = 0;
