@@ -87,7 +87,7 @@ EspCipher esp_cipher_with_key_size(EspCipher base, unsigned bits) {
 
 bool is_dh_group(unsigned group) {
   switch (group) {
-    case 1: case 2: case 5: case 14: case 15: case 16: case 19: case 20: case 21: case 24: case 31:
+    case 1: case 2: case 5: case 14: case 15: case 16: case 19: case 20: case 21: case 31:
       return true;
     default:
       return false;

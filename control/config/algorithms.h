@@ -45,8 +45,12 @@ struct EspTransform {
 std::span<const EspTransform> esp_transforms();
 EspCipher esp_cipher_with_key_size(EspCipher base, unsigned bits);  // kAesCbc128 + 256 -> kAesCbc256
 
-bool is_dh_group(unsigned group);  // 1 2 5 14 15 16 19 20 21 24
-inline constexpr std::string_view kDhGroups = "1, 2, 5, 14, 15, 16, 19, 20, 21, 24 or 31";
+bool is_dh_group(unsigned group);  // 1 2 5 14 15 16 19 20 21 31: what keyway's DH implements
+// IOS's group 24 (RFC 5114 2048-bit MODP with a 256-bit subgroup) is a
+// group keyway does not implement: refused with this reason, not taken.
+inline constexpr std::string_view kDhGroup24Refusal =
+    "DH group 24 (RFC 5114 2048-bit MODP, 256-bit subgroup) is not implemented; RFC 8247: SHOULD NOT";
+inline constexpr std::string_view kDhGroups = "1, 2, 5, 14, 15, 16, 19, 20, 21 or 31";
 
 std::optional<Deprecation> ike_cipher_deprecation(IkeCipher c);
 std::optional<Deprecation> ike_hash_deprecation(IkeHash h, bool prf);

@@ -167,9 +167,10 @@ void set_pfs(Session& s, Args& a) {
       ok = ok && std::isdigit(static_cast<unsigned char>(c)) && n < 100;
       n = n * 10 + static_cast<unsigned>(c - '0');
     }
+    if (ok && n == 24) return a.fail(std::string(kDhGroup24Refusal), "group14, group19 or group20");
     if (!ok || !is_dh_group(n))
       return a.fail("invalid argument", "group1, group2, group5, group14, group15, group16, "
-                                        "group19, group20, group21, group24 or group31");
+                                        "group19, group20, group21 or group31");
     a.word("");
     group = static_cast<DhGroup>(n);
   }

@@ -36,6 +36,10 @@ inline std::optional<std::string> read_description(Args& a) {
 inline std::optional<DhGroup> read_dh_group(Args& a) {
   auto n = a.number(1, 31, "a Diffie-Hellman group");
   if (!n) return std::nullopt;
+  if (*n == 24) {
+    a.fail_last(std::string(kDhGroup24Refusal), "group 14, 19 or 20");
+    return std::nullopt;
+  }
   if (!is_dh_group(*n)) {
     a.fail_last("unsupported Diffie-Hellman group", "group " + std::string(kDhGroups));
     return std::nullopt;

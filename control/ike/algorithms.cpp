@@ -59,10 +59,15 @@ const CipherInfo& cipher_info(IkeCipher c) {
 std::optional<DhInfo> dh_info(DhGroup g) {
   bool deprecated = config::dh_group_deprecation(g).has_value();
   switch (g) {
+    case 1: return DhInfo{g, "MODP-768 (group 1)", DhKind::kModp, 96, 96, deprecated};
     case 2: return DhInfo{g, "MODP-1024 (group 2)", DhKind::kModp, 128, 128, deprecated};
+    case 5: return DhInfo{g, "MODP-1536 (group 5)", DhKind::kModp, 192, 192, deprecated};
     case 14: return DhInfo{g, "MODP-2048 (group 14)", DhKind::kModp, 256, 256, deprecated};
+    case 15: return DhInfo{g, "MODP-3072 (group 15)", DhKind::kModp, 384, 384, deprecated};
+    case 16: return DhInfo{g, "MODP-4096 (group 16)", DhKind::kModp, 512, 512, deprecated};
     case 19: return DhInfo{g, "ECP-256 (group 19)", DhKind::kEcp, 64, 32, deprecated};
     case 20: return DhInfo{g, "ECP-384 (group 20)", DhKind::kEcp, 96, 48, deprecated};
+    case 21: return DhInfo{g, "ECP-521 (group 21)", DhKind::kEcp, 132, 66, deprecated};
     case 31: return DhInfo{g, "Curve25519 (group 31)", DhKind::kX25519, 32, 32, deprecated};
     default: return std::nullopt;
   }

@@ -58,7 +58,8 @@ struct DhInfo {
   size_t secret_len;  // g^ir: MODP the prime's length, ECP x only, X25519 32
   bool deprecated;
 };
-// nullopt for groups keyway does not implement (1, 5, 15, ...).
+// nullopt for groups keyway does not implement (24, and numbers that
+// name no group).
 std::optional<DhInfo> dh_info(DhGroup g);
 
 }  // namespace keyway::ike

@@ -21,14 +21,23 @@ Error fail(const DhInfo& info, const std::string& what) { return Error{std::stri
 
 Error ossl_fail(const DhInfo& info, const std::string& what) { return fail(info, what + ": " + pki::openssl_error()); }
 
-// The MODP primes come from OpenSSL's copies of RFC 2409 and RFC 3526;
-// the generator is 2 for both.
+// The MODP primes come from OpenSSL's copies of RFC 2409 (groups 1 and 2)
+// and RFC 3526 (5, 14, 15, 16); the generator is 2 for all of them.
 BignumPtr modp_prime(DhGroup g) {
-  return BignumPtr(g == 2 ? BN_get_rfc2409_prime_1024(nullptr) : BN_get_rfc3526_prime_2048(nullptr));
+  switch (g) {
+    case 1: return BignumPtr(BN_get_rfc2409_prime_768(nullptr));
+    case 2: return BignumPtr(BN_get_rfc2409_prime_1024(nullptr));
+    case 5: return BignumPtr(BN_get_rfc3526_prime_1536(nullptr));
+    case 14: return BignumPtr(BN_get_rfc3526_prime_2048(nullptr));
+    case 15: return BignumPtr(BN_get_rfc3526_prime_3072(nullptr));
+    case 16: return BignumPtr(BN_get_rfc3526_prime_4096(nullptr));
+    default: return nullptr;
+  }
 }
 
-const char* ec_curve(DhGroup g) { return g == 19 ? "P-256" : "P-384"; }
-int ec_nid(DhGroup g) { return g == 19 ? NID_X9_62_prime256v1 : NID_secp384r1; }
+// RFC 5903: groups 19, 20 and 21.
+const char* ec_curve(DhGroup g) { return g == 19 ? "P-256" : g == 20 ? "P-384" : "P-521"; }
+int ec_nid(DhGroup g) { return g == 19 ? NID_X9_62_prime256v1 : g == 20 ? NID_secp384r1 : NID_secp521r1; }
 
 // An EVP_PKEY of type `type` from the parameters `build` adds.
 template <class Build>

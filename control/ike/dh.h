@@ -1,6 +1,8 @@
-// Diffie-Hellman for IKE (the KE payload and g^ir): MODP groups 2 and 14
-// (RFC 2409 6.2, RFC 3526 3), ECP groups 19 and 20 (RFC 5903) and
-// Curve25519, group 31 (RFC 8031). Shared by IKEv2 and IKEv1.
+// Diffie-Hellman for IKE (the KE payload and g^ir): MODP groups 1, 2, 5,
+// 14, 15 and 16 (RFC 2409 6, RFC 3526), ECP groups 19, 20 and 21
+// (RFC 5903) and Curve25519, group 31 (RFC 8031). Shared by IKEv2 and
+// IKEv1. Not group 24 (RFC 5114's MODP with a 256-bit subgroup, SHOULD
+// NOT in RFC 8247): the configuration refuses it.
 //
 // Wire forms, as the RFCs define them and every implementation sends them:
 //   MODP    public value and shared secret: big-endian, left-padded with

@@ -93,7 +93,13 @@ const Malformed kCases[] = {
      "t.cfg:1:22: error: not a number; got 'ten', expected 1-10000 (isakmp policy priority)"},
     {"unsupported_group", "crypto isakmp policy 10\n group 3\n",
      "t.cfg:2:8: error: unsupported Diffie-Hellman group; got '3', expected group 1, 2, 5, 14, "
-     "15, 16, 19, 20, 21, 24 or 31"},
+     "15, 16, 19, 20, 21 or 31"},
+    {"group_24_not_implemented", "crypto isakmp policy 10\n group 24\n",
+     "t.cfg:2:8: error: DH group 24 (RFC 5114 2048-bit MODP, 256-bit subgroup) is not "
+     "implemented; RFC 8247: SHOULD NOT; got '24', expected group 14, 19 or 20"},
+    {"pfs_group_24_not_implemented", "crypto ipsec profile P\n set pfs group24\n",
+     "t.cfg:2:10: error: DH group 24 (RFC 5114 2048-bit MODP, 256-bit subgroup) is not "
+     "implemented; RFC 8247: SHOULD NOT; got 'group24', expected group14, group19 or group20"},
     {"group_beyond_31", "crypto ikev2 proposal P\n group 32\n",
      "t.cfg:2:8: error: number out of range; got '32', expected 1-31 (a Diffie-Hellman group)"},
     {"invalid_keyword_argument", "crypto isakmp policy 10\n encr blowfish\n",

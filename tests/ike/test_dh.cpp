@@ -175,7 +175,7 @@ TEST_P(Modp, RefusesValuesOutsideTheRange) {
   EXPECT_NE(short_value.error().find("expected " + std::to_string(len)), std::string::npos);
 }
 
-INSTANTIATE_TEST_SUITE_P(Groups, Modp, ::testing::Values(2, 14));
+INSTANTIATE_TEST_SUITE_P(Groups, Modp, ::testing::Values(1, 2, 5, 14, 15, 16));
 
 class AllGroups : public ::testing::TestWithParam<DhGroup> {};
 
@@ -191,12 +191,19 @@ TEST_P(AllGroups, GenerateAndAgree) {
   EXPECT_EQ(s1->size(), a->info().secret_len);
   EXPECT_EQ(*s1, *s2);
   EXPECT_NE(a->public_value(), b->public_value());
+  // A value of the right length that is no public value of the group
+  // (all ones: above p - 2, or not a point on the curve) is refused.
+  if (a->info().kind != DhKind::kX25519) {
+    Bytes junk(a->info().public_len, 0xff);
+    EXPECT_FALSE(a->shared_secret(junk));
+  }
 }
 
-INSTANTIATE_TEST_SUITE_P(Groups, AllGroups, ::testing::Values(2, 14, 19, 20, 31));
+// Every group the configuration accepts (config::is_dh_group).
+INSTANTIATE_TEST_SUITE_P(Groups, AllGroups, ::testing::Values(1, 2, 5, 14, 15, 16, 19, 20, 21, 31));
 
 TEST(KeyExchange, UnsupportedGroupsAreNamed) {
-  for (DhGroup g : {1, 5, 15, 21, 24}) {
+  for (DhGroup g : {0, 3, 22, 24, 30}) {
     auto k = KeyExchange::generate(g);
     ASSERT_FALSE(k);
     EXPECT_NE(k.error().find("group " + std::to_string(g)), std::string::npos);

@@ -184,7 +184,11 @@ TEST(Deprecation, FlagsMd5AndSha1Only) {
   EXPECT_FALSE(cipher_info(IkeCipher::kAesGcm256).deprecated);
   EXPECT_TRUE(dh_info(2)->deprecated);
   EXPECT_FALSE(dh_info(31)->deprecated);
-  EXPECT_FALSE(dh_info(5).has_value());
+  EXPECT_TRUE(dh_info(1)->deprecated);
+  EXPECT_TRUE(dh_info(5)->deprecated);
+  EXPECT_FALSE(dh_info(16)->deprecated);
+  EXPECT_FALSE(dh_info(21)->deprecated);
+  EXPECT_FALSE(dh_info(24).has_value());
 }
 
 }  // namespace

@@ -45,7 +45,11 @@ TEST(IkeProposal, MapsTheModelThroughTheIanaTable) {
   EXPECT_EQ(gcm->transforms, (std::vector<Transform>{encr(20, 128), prf(5), dh(19)}));
   EXPECT_EQ(gcm->number, 2);
   EXPECT_FALSE(ike_proposal(cfg({IkeCipher::kDes}, {IkeHash::kSha1}, {IkeHash::kSha1}, {14}), 1));
-  EXPECT_FALSE(ike_proposal(cfg({IkeCipher::kAes128}, {IkeHash::kSha1}, {IkeHash::kSha1}, {5}), 1));
+  EXPECT_FALSE(ike_proposal(cfg({IkeCipher::kAes128}, {IkeHash::kSha1}, {IkeHash::kSha1}, {24}), 1));
+  // Groups 5 and 21 map to their IANA numbers like the others.
+  auto more = ike_proposal(cfg({IkeCipher::kAes128}, {IkeHash::kSha256}, {IkeHash::kSha256}, {21, 5}), 1);
+  ASSERT_TRUE(more);
+  EXPECT_EQ(more->transforms, (std::vector<Transform>{encr(12, 128), prf(5), integ(12), dh(21), dh(5)}));
 }
 
 TEST(IkeSuite, ComesBackFromTheChosenTransforms) {

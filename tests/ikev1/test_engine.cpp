@@ -140,6 +140,29 @@ TEST(Ikev1Psk, PfsAndGcm) {
   EXPECT_EQ(p.r1->host().installs[0].out.key.size(), 36u);  // key + salt
 }
 
+// Every DH group the configuration accepts works end to end, in Main Mode
+// (the ISAKMP policy's group) and as Quick Mode's PFS group.
+TEST(Ikev1Psk, EveryDhGroupTheConfigurationAccepts) {
+  for (unsigned g : {1u, 2u, 5u, 14u, 15u, 16u, 19u, 20u, 21u, 31u}) {
+    SCOPED_TRACE("group " + std::to_string(g));
+    const std::string pfs = " set pfs group" + std::to_string(g) + "\n";
+    auto config = [&](const std::string& me, const std::string& addr, const std::string& peer) {
+      std::string c = psk_config(me, addr, peer, "cisco123", pfs, "esp-gcm 256");
+      const std::string from = " group 14\n";
+      c.replace(c.find(from), from.size(), " group " + std::to_string(g) + "\n");
+      return c;
+    };
+    Net net;
+    Router& r1 = net.add("R1", load("r1", config("R1", "192.168.0.1", "192.168.0.2")), {}, {});
+    Router& r2 = net.add("R2", load("r2", config("R2", "192.168.0.2", "192.168.0.1")), {}, {});
+    r1.engine().initiate(1, net.now());
+    net.run();
+    ASSERT_EQ(r1.host().installs.size(), 1u);
+    ASSERT_EQ(r2.host().installs.size(), 1u);
+    expect_mirrored(r1.host().installs[0], r2.host().installs[0]);
+  }
+}
+
 TEST(Ikev1Psk, WrongKeyFailsAndHoldsDown) {
   EngineOptions o;
   o.holddown = 60s;

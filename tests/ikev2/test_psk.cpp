@@ -237,6 +237,22 @@ TEST(Psk, InvalidKeRetriesWithThePeersGroup) {
   expect_mirrored(p.a->host().installs[0], p.b->host().installs[0]);
 }
 
+// Every DH group the configuration accepts establishes an IKE SA.
+TEST(Psk, EveryDhGroupTheConfigurationAccepts) {
+  for (const char* g : {"1", "2", "5", "14", "15", "16", "19", "20", "21", "31"}) {
+    SCOPED_TRACE(std::string("group ") + g);
+    Opts o;
+    o.groups = g;
+    Pair p(o, o);
+    p.up();
+    EXPECT_TRUE(p.a->engine().tunnel_up(1));
+    EXPECT_NE(p.a->engine().show_sa(false).find(std::string("DH Grp:") + g + ","), std::string::npos);
+    ASSERT_EQ(p.a->host().installs.size(), 1u);
+    ASSERT_EQ(p.b->host().installs.size(), 1u);
+    expect_mirrored(p.a->host().installs[0], p.b->host().installs[0]);
+  }
+}
+
 TEST(Psk, NoCommonIkeProposal) {
   Opts a;
   a.encryption = "aes-cbc-128";
