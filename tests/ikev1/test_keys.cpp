@@ -1,7 +1,7 @@
-// RFC 2409 key derivation against values computed independently with
-// Python's hmac/hashlib from the RFC's formulas, and against strongSwan's
-// own derivation of one real exchange (no published IKEv1 KDF vectors were
-// found in reach: NIST's IKEv1 CVL samples in reach carry no answers).
+// RFC 2409 key derivation against NIST's SP 800-135 IKEv1 sample (the
+// digital-signature SKEYID with SHA-1, below), against values computed
+// independently with Python's hmac/hashlib from the RFC's formulas, and
+// against strongSwan's own derivation of one real exchange.
 // Python's inputs: nonces 00..0f / 10..1f, g^xy = 0xab x 128, the seed's
 // cookies, PSK "cisco123", HMAC-SHA1.
 #include <gtest/gtest.h>
@@ -101,6 +101,29 @@ TEST(Ikev1Keys, MatchesStrongSwanPskAes256Sha256) {
   auto iv = phase1_iv(IkeHash::kSha256, IkeCipher::kAes256, gxi, gxr);
   ASSERT_TRUE(iv);
   EXPECT_EQ(to_hex(iv->iv), "7e8e18b1b3a8c26a32ecb8f61429cd6e");
+}
+
+// The SP 800-135 IKEv1 component sample (CAVS, digital-signature
+// authentication, SHA-1, 1024-bit g^xy): SKEYID = prf(Ni_b | Nr_b, g^xy)
+// and SKEYID_d/a/e from it. NIST's zip is not reachable from here; the
+// values are as a public KDF crate's tests reproduce them next to NIST's
+// IKEv2 sample (the one tests/ike/test_kdf.cpp uses), and Python's hmac
+// gives the same four outputs from these inputs.
+TEST(Ikev1Keys, NistSp800135SignatureSample) {
+  const Bytes ni = hex("ced5635da6796075"), nr = hex("6244b427712fb776");
+  const Bytes gxy = hex(
+      "2a2e0bbe8da3657a83f3d35826e49e2d38e557e912a1b9e6c30c63577b3eab715466202862027f2c26f3090743555579"
+      "611771db0b92bef93834432a3a7762fc8a0f4889fd281d6082770d10a40d7bad61e832f041e620d6787e7f62ab2861dd"
+      "fbe272e0d9d3cdec5f1bbf750e24b8b32d6d714968ad69ce5086c32ad2742ebc");
+  ASSERT_EQ(gxy.size(), 128u);
+  auto s = skeyid_signature(IkeHash::kSha1, ni, nr, gxy);
+  ASSERT_TRUE(s);
+  EXPECT_EQ(to_hex(*s), "dc37ac99de6dcfbd1ee74af7fb36f9b4b0a7829d");
+  auto k = derive_phase1(IkeHash::kSha1, IkeCipher::kAes128, *s, gxy, 0x382e5c8b0a3fa307, 0xba4b7616700a2413);
+  ASSERT_TRUE(k) << k.error();
+  EXPECT_EQ(to_hex(k->skeyid_d), "486293ed547adb562cefdaf43d3d8457b196f2b6");
+  EXPECT_EQ(to_hex(k->skeyid_a), "f4053b5ca07e59bb41b8f401037ca90b72b3917e");
+  EXPECT_EQ(to_hex(k->skeyid_e), "49a1d53a80fb77e663552964fbbcb45092021473");
 }
 
 TEST(Ikev1Keys, SignatureSkeyid) {
