@@ -36,6 +36,9 @@ SAs. Cases:
      default ID with certificates) and expects keyway's subject as
      ID_DER_ASN1_DN. keyway initiates; both sides report the other's DN
      as the peer's ID.
+  8. the same, strongSwan initiates: keyway, the responder, finds its
+     profile through the certificate map when strongSwan's DN and
+     certificate arrive in MM5, and answers with its own DN in MM6.
 For 1-4: keyway's `show crypto isakmp sa --json` has one ISAKMP SA in
 QM_IDLE with NAT detected, and one IPsec SA pair, UDP-encapsulated, whose
 SPIs are strongSwan's crosswise; `show crypto ipsec sa --json` agrees;
@@ -473,6 +476,16 @@ def main():
             down_by_swan(fails, kw, charon, "dn-kw")
             fails.case("7 DER_ASN1_DN both ways (keyway `crypto isakmp identity dn`, `match certificate`; "
                        "strongSwan its subject), keyway initiates: " + detail)
+
+            # The responder side of the same: keyway binds the profile from
+            # strongSwan's DN in MM5 through the certificate map and answers
+            # with its own DN in MM6.
+            path, detail = swan_initiates(fails, lab, kw, charon, "dn-sw", trustpoint="TP1")
+            pcaps.append(path)
+            detail = check_dn_ids(fails, kw, charon, "dn-sw") + "; " + detail
+            down_by_keyway(fails, kw, charon, "dn-sw")
+            fails.case("8 the same, strongSwan initiates (keyway binds the profile by the certificate "
+                       "map at MM5): " + detail)
 
             rc = kw.stop()
             fails.check(rc == 0, "keyway run: exit status %s after SIGTERM" % rc)
