@@ -76,6 +76,22 @@ const char* id_type_word(uint8_t t) {
   }
 }
 
+// The label of the ID's value in the "ID payload" debug block, padded as
+// the block's other labels are. IOS's words for IPv4 and FQDN; the other
+// types are not in the seed and say what they carry.
+std::string id_value_label(uint8_t t) {
+  switch (static_cast<IdType>(t)) {
+    case IdType::kFqdn:
+      return "FQDN name    : ";
+    case IdType::kUserFqdn:
+      return "user FQDN    : ";
+    case IdType::kDerAsn1Dn:
+      return "Dist. name   : ";
+    default:
+      return "addr         : ";
+  }
+}
+
 // The CAs a peer's CERT_REQ payloads name, in the order they came (DER
 // DNs; empty: any CA); unparsable ones are skipped.
 std::vector<Bytes> cert_requests(const Message& m) {
@@ -553,7 +569,7 @@ std::vector<Payload> Engine::Impl::auth_payloads(IsakmpSa& sa) {
     debug_line("ISAKMP (" + std::to_string(sa.id) + "): ID payload");
     debug_line("\tnext-payload : " + std::to_string(rsa ? 6 : 8));
     debug_line("\ttype         : " + std::to_string(id.type));
-    debug_line(std::string("\t") + (id.type == 2 ? "FQDN name    : " : "addr         : ") + id_text(id));
+    debug_line("\t" + id_value_label(id.type) + id_text(id));
     debug_line("\tprotocol     : " + std::to_string(id.protocol));
     debug_line("\tport         : " + std::to_string(id.port));
     debug_line("\tlength       : " + std::to_string(idp.body.size() + 4));
@@ -676,7 +692,7 @@ bool Engine::Impl::verify_auth(IsakmpSa& sa, const Message& m) {
   if (debug_) {
     debug_line("ISAKMP (" + std::to_string(sa.id) + "): ID payload");
     debug_line("\ttype         : " + std::to_string(id->type));
-    debug_line(std::string("\t") + (id->type == 2 ? "FQDN name    : " : "addr         : ") + sa.peer_id_text);
+    debug_line("\t" + id_value_label(id->type) + sa.peer_id_text);
     debug_line("\tprotocol     : " + std::to_string(id->protocol));
     debug_line("\tport         : " + std::to_string(id->port));
   }

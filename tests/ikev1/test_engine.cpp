@@ -440,6 +440,7 @@ TEST(Ikev1Psk, UserFqdnAndFqdnIdentities) {
     EXPECT_TRUE(r1.host().logged_containing("using id type ID_USER_FQDN"));
     EXPECT_TRUE(r2.host().logged_containing("using id type ID_FQDN"));
     EXPECT_TRUE(r1.host().logged("\tFQDN name    : R2.cisco.com"));
+    EXPECT_TRUE(r2.host().logged("\tuser FQDN    : r1@cisco.com"));
   }
 }
 

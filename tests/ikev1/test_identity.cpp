@@ -95,7 +95,7 @@ TEST(Ikev1Identity, DnBothWaysAndCertificateMapBindsTheProfile) {
   EXPECT_TRUE(r1.logged("ISAKMP:(1001):SA is doing RSA signature authentication using id type ID_DER_ASN1_DN"));
   EXPECT_TRUE(r2.logged("ISAKMP:(1001):SA is doing RSA signature authentication using id type ID_DER_ASN1_DN"));
   // R2 receives type 9 carrying R1's subject, binds prof1 by sequence 20.
-  EXPECT_TRUE(r2.logged_in_order({"\ttype         : 9", std::string("\taddr         : ") + kR1Subject,
+  EXPECT_TRUE(r2.logged_in_order({"\ttype         : 9", std::string("\tDist. name   : ") + kR1Subject,
                                   std::string("ISAKMP:(0):: certificate map PEERS sequence 20 matches the peer's "
                                               "certificate ") +
                                       kR1Subject,
@@ -103,7 +103,7 @@ TEST(Ikev1Identity, DnBothWaysAndCertificateMapBindsTheProfile) {
   EXPECT_FALSE(r2.logged_containing("PEERS sequence 10"));
   EXPECT_TRUE(r2.logged_containing("Certificate validation succeeded"));
   // R1 (initiator) checks R2's DN against R2's certificate.
-  EXPECT_TRUE(r1.logged(std::string("\taddr         : ") + kR2Subject));
+  EXPECT_TRUE(r1.logged(std::string("\tDist. name   : ") + kR2Subject));
   EXPECT_EQ(p.r1->engine().established_count(), 1u);
 }
 
