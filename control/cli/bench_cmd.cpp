@@ -56,25 +56,17 @@ int cmd_bench(int argc, char** argv) {
           {"--json", "--help"});
   std::string err;
   if (!f.parse(argc, argv, 1, err)) return usage_error(err);
-  if (f.has("--help") || (f.before_dashdash() != 0 && f.positional()[0] == "-h")) {
+  if (wants_help(f)) {
     std::fputs(kUsage, stdout);
     return 0;
   }
-  if (f.before_dashdash() != 0) return usage_error("unknown argument '" + f.positional()[0] + "'");
   const bool json = f.has("--json");
   const std::vector<std::string> eal_args = f.after_dashdash();
   dp::BenchOptions opt;
   err = parse_bench_common(f, 20, dp::kImix, &opt);
+  if (err.empty()) err = count_flag(f, "--packets", 1, 1000000000, &opt.packets);
+  if (err.empty()) err = count_flag(f, "--burst", 1, 128, &opt.burst);
   if (!err.empty()) return usage_error(err);
-  unsigned long n = 0;
-  if (auto v = f.get("--packets")) {
-    if (!parse_count(v->c_str(), 1, 1000000000, &n)) return usage_error("--packets must be 1..1e9");
-    opt.packets = static_cast<uint32_t>(n);
-  }
-  if (auto v = f.get("--burst")) {
-    if (!parse_count(v->c_str(), 1, 128, &n)) return usage_error("--burst must be 1..128");
-    opt.burst = static_cast<uint16_t>(n);
-  }
   if (opt.transforms.empty())
     opt.transforms = {dp::Transform::kAes128Gcm, dp::Transform::kAes256Gcm,
                       dp::Transform::kAes128CbcSha256, dp::Transform::kAes256CbcSha256,

@@ -673,25 +673,17 @@ int cmd_bench_runtime(int argc, char** argv) {
           {"--json", "--help", "--runtime"});
   std::string err;
   if (!f.parse(argc, argv, 1, err)) return usage_error(err);
-  if (f.has("--help") || (f.before_dashdash() != 0 && f.positional()[0] == "-h")) {
+  if (wants_help(f)) {
     std::fputs(kUsage, stdout);
     return 0;
   }
-  if (f.before_dashdash() != 0) return usage_error("unknown argument '" + f.positional()[0] + "'");
   Options opt;
   opt.json = f.has("--json");
   std::vector<std::string> eal_args = f.after_dashdash();
   err = parse_bench_common(f, 28, dp::kImix, &opt);
+  if (err.empty()) err = count_flag(f, "--retries", 0, 1000, &opt.retries);
+  if (err.empty()) err = count_flag(f, "--frames", 64, 4096, &opt.frames);
   if (!err.empty()) return usage_error(err);
-  unsigned long n = 0;
-  if (auto v = f.get("--retries")) {
-    if (!parse_count(v->c_str(), 0, 1000, &n)) return usage_error("--retries must be 0..1000");
-    opt.retries = static_cast<int>(n);
-  }
-  if (auto v = f.get("--frames")) {
-    if (!parse_count(v->c_str(), 64, 4096, &n)) return usage_error("--frames must be 64..4096");
-    opt.frames = static_cast<uint32_t>(n);
-  }
   if (auto v = f.get("--seconds")) {
     char* end = nullptr;
     const double s = std::strtod(v->c_str(), &end);

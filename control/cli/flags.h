@@ -57,12 +57,32 @@ std::string parse_transforms(std::string_view list, std::vector<dp::Transform>* 
 std::string parse_directions(std::string_view list, std::vector<dp::Direction>* out);
 std::string parse_sizes(std::string_view list, uint32_t min_size, uint32_t imix_value, std::vector<uint32_t>* out);
 
+// --help, or -h as the first word.
+inline bool wants_help(const Flags& f) {
+  return f.has("--help") || (f.before_dashdash() != 0 && f.positional()[0] == "-h");
+}
+
+// The value of `name` as a count in [lo, hi] into *out, when given.
+// Returns an error message ("--name must be lo..hi"), empty when fine.
+template <class T>
+std::string count_flag(const Flags& f, const char* name, unsigned long lo, unsigned long hi, T* out) {
+  auto v = f.get(name);
+  if (!v) return "";
+  unsigned long n = 0;
+  if (!parse_count(v->c_str(), lo, hi, &n))
+    return std::string(name) + " must be " + std::to_string(lo) + ".." + std::to_string(hi);
+  *out = static_cast<T>(n);
+  return "";
+}
+
 // The options every benchmark takes, into `opt` (any struct with
 // transforms, directions, sizes and repeats): --transform, --direction,
-// --size (min_size..1500 or imix) and --repeat (1..1000). Returns an error
+// --size (min_size..1500 or imix) and --repeat (1..1000); words before
+// "--" are refused (after it come EAL arguments). Returns an error
 // message, empty when all were taken.
 template <class Options>
 std::string parse_bench_common(const Flags& f, uint32_t min_size, uint32_t imix_value, Options* opt) {
+  if (f.before_dashdash() != 0) return "unknown argument '" + f.positional()[0] + "'";
   std::string err;
   for (const std::string& v : f.all("--transform"))
     if (err.empty()) err = parse_transforms(v, &opt->transforms);
@@ -71,12 +91,7 @@ std::string parse_bench_common(const Flags& f, uint32_t min_size, uint32_t imix_
   for (const std::string& v : f.all("--size"))
     if (err.empty()) err = parse_sizes(v, min_size, imix_value, &opt->sizes);
   if (!err.empty()) return err;
-  if (auto v = f.get("--repeat")) {
-    unsigned long n = 0;
-    if (!parse_count(v->c_str(), 1, 1000, &n)) return "--repeat must be 1..1000";
-    opt->repeats = static_cast<int>(n);
-  }
-  return "";
+  return count_flag(f, "--repeat", 1, 1000, &opt->repeats);
 }
 
 }  // namespace keyway::cli
