@@ -165,13 +165,11 @@ struct EspImpl {
       uint32_t sum = sa.csum_base_ + tos + total + id + frag + (ttl << 8);
       sum = (sum & 0xffff) + (sum >> 16);
       sum = (sum & 0xffff) + (sum >> 16);
-      // Bytes 0-7: version/IHL, TOS, total length, ID, flags; 8-11: TTL,
-      // protocol, checksum (little-endian words holding wire-order bytes).
-      uint64_t w0 = 0x45u | tos << 8 | uint64_t{rte_bswap16(static_cast<uint16_t>(total))} << 16 |
-                    uint64_t{rte_bswap16(static_cast<uint16_t>(id))} << 32 |
-                    uint64_t{rte_bswap16(static_cast<uint16_t>(frag))} << 48;
-      uint32_t w1 = ttl | uint32_t{sa.hdr_tmpl_[9]} << 8 |
-                    uint32_t{rte_bswap16(static_cast<uint16_t>(~sum))} << 16;
+      // Bytes 0-7 (version/IHL, TOS, total length; ID, flags) and 8-11
+      // (TTL, protocol, checksum) built in host order as the wire reads
+      // them, then byte-swapped once each.
+      const uint64_t w0 = rte_bswap64(uint64_t{0x45000000u | tos << 16 | total} << 32 | (id << 16 | frag));
+      const uint32_t w1 = rte_bswap32(ttl << 24 | uint32_t{sa.hdr_tmpl_[9]} << 16 | (~sum & 0xffffu));
       std::memcpy(o, &w0, 8);
       std::memcpy(o + 8, &w1, 4);
       uint8_t* esp = o + kOuter;
