@@ -55,6 +55,44 @@ __attribute__((always_inline)) inline uint32_t inner_ip_len(const uint8_t* p, ui
   return 0;
 }
 
+// What the outbound path needs from the inner packet's header: its
+// length and the fields the outer header copies (RFC 4301 5.1.2.1).
+struct InnerFields {
+  uint32_t len, tos, ttl, df;
+  uint8_t next_header;
+};
+
+// Reads them as whole little-endian words rather than byte by byte: with
+// single bytes, GCC spills the first one as a byte and reloads it as a
+// word across the burst loop, a store-to-load forward that fails on every
+// packet (18 % of the engine's own time in a profile). False when the
+// packet is not a well-formed IPv4 or IPv6 one within `avail` bytes.
+__attribute__((always_inline)) inline bool inner_fields(const uint8_t* p, uint32_t avail,
+                                                        InnerFields* f) {
+  static_assert(std::endian::native == std::endian::little);
+  if (avail < 20) return false;  // IPv6's 40 is checked below
+  uint32_t w0, w1, w2;
+  std::memcpy(&w0, p, 4);      // IPv4: version/IHL, TOS, total length
+  std::memcpy(&w1, p + 4, 4);  // IPv4: ID, flags; IPv6: payload length, next, hops
+  std::memcpy(&w2, p + 8, 4);  // IPv4: TTL, protocol, checksum
+  const uint32_t version = (w0 >> 4) & 15;
+  if (version == 4) {
+    const uint32_t ihl = (w0 & 15) * 4;
+    const uint32_t tot = rte_bswap16(static_cast<uint16_t>(w0 >> 16));
+    if (ihl < 20 || tot < ihl || tot > avail) return false;
+    *f = {tot, (w0 >> 8) & 0xff, w2 & 0xff, (w1 >> 16) & 0x40 ? 0x4000u : 0u, 4};
+    return true;
+  }
+  if (version == 6) {
+    const uint32_t tot = 40u + rte_bswap16(static_cast<uint16_t>(w1));
+    if (avail < 40 || tot > avail) return false;
+    // Traffic class: the low nibble of byte 0 and the high one of byte 1.
+    *f = {tot, (w0 & 0x0f) << 4 | (w0 >> 12 & 0x0f), w1 >> 24, 0, 41};
+    return true;
+  }
+  return false;
+}
+
 // The RFC 4303 2.4 padding 1, 2, 3, ..., pad. Up to 8 bytes (all GCM
 // padding, most CBC padding) in one 64-bit compare: the 8 bytes read are
 // inside the packet, since the pad length, next header and ICV (at least
@@ -84,14 +122,9 @@ struct EspImpl {
     const auto n = static_cast<uint16_t>(pkts.size());
     const bool expired = sa.hard_expired();
 
-    // The outer headers go into headroom that nothing has touched since the
-    // mbuf was last used: ask for those lines (for writing) a whole burst
-    // ahead, or every packet stalls on a cache miss there.
-    for (uint16_t i = 0; i < n; ++i) {
-      const uint8_t* d = rte_pktmbuf_mtod(pkts[i], const uint8_t*);
-      __builtin_prefetch(d - kHeader, 1, 3);
-      __builtin_prefetch(d + pkts[i]->data_len, 1, 3);  // the trailer
-    }
+    // No prefetch of the headroom and trailer lines: they are only stored
+    // to, and stores do not stall. A loop that prefetched them a burst
+    // ahead cost 13 cycles per 1420-byte GCM packet (A/B, 6 rounds).
 
     // Kept in registers for the burst rather than updated in memory per
     // packet, which would chain every packet behind a store-forward.
@@ -105,8 +138,9 @@ struct EspImpl {
       if (m->nb_segs != 1) { v = EspCounter::kMultiSegment; return; }
       uint8_t* base = static_cast<uint8_t*>(m->buf_addr);
       const uint8_t* in = base + m->data_off;
-      uint32_t len = inner_ip_len(in, m->data_len);
-      if (len == 0) { v = EspCounter::kBadInner; return; }
+      InnerFields f;
+      if (!inner_fields(in, m->data_len, &f)) { v = EspCounter::kBadInner; return; }
+      const uint32_t len = f.len;
 
       uint64_t seq = last_seq + 1;
       if ((!kEsn && seq > UINT32_MAX) || (kEsn && seq == 0)) {
@@ -124,21 +158,8 @@ struct EspImpl {
       // Bytes past the inner packet (Ethernet padding) are dropped first.
       if (uint32_t{m->buf_len} - m->data_off - len < trailer) { v = EspCounter::kNoTailroom; return; }
       last_seq = seq;
-
-      // Outer header fields copied from the inner one (RFC 4301 5.1.2.1).
-      uint32_t tos, ttl, frag;
-      uint8_t next_header;
-      if ((in[0] >> 4) == 4) {
-        tos = in[1];
-        ttl = in[8];
-        frag = in[6] & 0x40 ? 0x4000 : 0;  // DF
-        next_header = 4;
-      } else {
-        tos = (in[0] & 0x0fu) << 4 | in[1] >> 4;
-        ttl = in[7];
-        frag = 0;
-        next_header = 41;
-      }
+      const uint32_t tos = f.tos, ttl = f.ttl, frag = f.df;
+      const uint8_t next_header = f.next_header;
 
       // Trailer (RFC 4303 2.4): pad bytes 1, 2, 3, ... then pad length and
       // next header. Writing the 16-byte pattern whole is cheaper than a
