@@ -90,13 +90,12 @@ bool SpiTable::erase(uint32_t spi) {
 namespace {
 
 // Moves good packets to the front (keeping order), records the drop
-// reasons of the rest, and counts everything.
+// reasons of the rest, and counts everything. `n_ok` is how many the burst
+// function passed: all of them (the common case) leaves nothing to move.
 uint16_t partition(EspCtx& ctx, std::span<rte_mbuf*> pkts, const EspCounter* verdict,
-                   EspCounter good) {
+                   EspCounter good, uint16_t n_ok) {
   const auto n = static_cast<uint16_t>(pkts.size());
-  uint16_t all_good = 0;
-  while (all_good < n && verdict[all_good] == good) ++all_good;
-  if (all_good == n) {  // the common case: nothing to move
+  if (n_ok == n) {
     ctx.counters.v[static_cast<size_t>(good)] += n;
     return n;
   }
@@ -184,10 +183,10 @@ uint16_t esp_outbound(EspCtx& ctx, Sa& sa, std::span<rte_mbuf*> pkts) {
   if (pkts.empty()) return 0;
   if (sa.direction() != Direction::kOutbound) {
     std::fill_n(ctx.verdict.begin(), pkts.size(), EspCounter::kUnknownSpi);
-    return partition(ctx, pkts, ctx.verdict.data(), EspCounter::kOutOk);
+    return partition(ctx, pkts, ctx.verdict.data(), EspCounter::kOutOk, 0);
   }
-  sa_burst(ctx, sa, pkts);
-  return partition(ctx, pkts, ctx.verdict.data(), EspCounter::kOutOk);
+  const uint16_t ok = sa_burst(ctx, sa, pkts);
+  return partition(ctx, pkts, ctx.verdict.data(), EspCounter::kOutOk, ok);
 }
 
 uint16_t esp_inbound(EspCtx& ctx, const SpiTable& table, std::span<rte_mbuf*> pkts) {
@@ -197,22 +196,23 @@ uint16_t esp_inbound(EspCtx& ctx, const SpiTable& table, std::span<rte_mbuf*> pk
   EspCounter verdict[kMaxBurst];
   Sa* sa_of[kMaxBurst];
   SpiMemo memo;
+  // Run each SA's burst function over its packets. Bursts normally carry
+  // one SA and no junk: then the burst goes to it as it is.
+  bool one_sa = true;
   for (uint16_t i = 0; i < n; ++i) {
     sa_of[i] = nullptr;
     verdict[i] = classify(table, memo, pkts[i], &sa_of[i], &ctx.esp_off[i]);
+    one_sa &= sa_of[i] != nullptr && sa_of[i] == sa_of[0];
   }
-  // Run each SA's burst function over its packets. Bursts normally carry
-  // one SA and no junk: then the burst goes to it as it is.
-  bool one_sa = sa_of[0] != nullptr;
-  for (uint16_t i = 1; i < n && one_sa; ++i) one_sa = sa_of[i] == sa_of[0];
   if (one_sa) {
-    sa_burst(ctx, *sa_of[0], pkts);
-    return partition(ctx, pkts, ctx.verdict.data(), EspCounter::kInOk);
+    const uint16_t ok = sa_burst(ctx, *sa_of[0], pkts);
+    return partition(ctx, pkts, ctx.verdict.data(), EspCounter::kInOk, ok);
   }
   rte_mbuf* group[kMaxBurst];
   uint16_t index[kMaxBurst];
   uint16_t esp_off[kMaxBurst];
   std::copy_n(ctx.esp_off.begin(), n, esp_off);
+  uint16_t ok = 0;
   for (uint16_t first = 0; first < n; ++first) {
     Sa* sa = sa_of[first];
     if (!sa) continue;
@@ -224,10 +224,10 @@ uint16_t esp_inbound(EspCtx& ctx, const SpiTable& table, std::span<rte_mbuf*> pk
       index[g++] = i;
       sa_of[i] = nullptr;
     }
-    sa_burst(ctx, *sa, std::span<rte_mbuf*>(group, g));
+    ok += sa_burst(ctx, *sa, std::span<rte_mbuf*>(group, g));
     for (uint16_t j = 0; j < g; ++j) verdict[index[j]] = ctx.verdict[j];
   }
-  return partition(ctx, pkts, verdict, EspCounter::kInOk);
+  return partition(ctx, pkts, verdict, EspCounter::kInOk, ok);
 }
 
 }  // namespace keyway::dp

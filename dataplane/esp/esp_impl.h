@@ -120,7 +120,13 @@ struct EspImpl {
     constexpr uint32_t kOuter = kUdp ? 28 : 20;
     constexpr uint32_t kHeader = kOuter + 8 + C::kIvLen;
     const auto n = static_cast<uint16_t>(pkts.size());
-    const bool expired = sa.hard_expired();
+    if (sa.hard_expired()) {
+      std::fill_n(ctx.verdict.begin(), n, EspCounter::kSaExpired);
+      return 0;
+    }
+    // Far from the hard lifetimes (nearly always) the burst is counted in
+    // one update at the end, from the totals prepare() keeps.
+    const bool batch = sa.burst_within_hard_limits(n);
 
     // No prefetch of the headroom and trailer lines: they are only stored
     // to, and stores do not stall. A loop that prefetched them a burst
@@ -130,22 +136,24 @@ struct EspImpl {
     // packet, which would chain every packet behind a store-forward.
     uint64_t last_seq = sa.rt_.seq;
     uint16_t ip_id = ctx.ip_id;
+    uint32_t bad = 0;
+    uint64_t bytes = 0;
     auto prepare = [&](uint16_t i) __attribute__((always_inline)) {
       rte_mbuf* m = pkts[i];
       EspCounter& v = ctx.verdict[i];
       v = EspCounter::kOutOk;
-      if (expired) { v = EspCounter::kSaExpired; return; }
-      if (m->nb_segs != 1) { v = EspCounter::kMultiSegment; return; }
+      if (m->nb_segs != 1) { v = EspCounter::kMultiSegment; ++bad; return; }
       uint8_t* base = static_cast<uint8_t*>(m->buf_addr);
       const uint8_t* in = base + m->data_off;
       InnerFields f;
-      if (!inner_fields(in, m->data_len, &f)) { v = EspCounter::kBadInner; return; }
+      if (!inner_fields(in, m->data_len, &f)) { v = EspCounter::kBadInner; ++bad; return; }
       const uint32_t len = f.len;
 
       uint64_t seq = last_seq + 1;
       if ((!kEsn && seq > UINT32_MAX) || (kEsn && seq == 0)) {
         sa.rt_.flags.fetch_or(kSaHardExpired, std::memory_order_relaxed);
         v = EspCounter::kSeqOverflow;
+        ++bad;
         return;
       }
       // Block sizes are powers of two: pad to the next multiple of kBlock.
@@ -153,11 +161,12 @@ struct EspImpl {
       uint32_t ct_len = len + pad + 2;
       uint32_t trailer = pad + 2 + C::kIcv;
       uint32_t total = kHeader + ct_len + C::kIcv;
-      if (total > 65535) { v = EspCounter::kTooBig; return; }
-      if (m->data_off < kHeader) { v = EspCounter::kNoHeadroom; return; }
+      if (total > 65535) { v = EspCounter::kTooBig; ++bad; return; }
+      if (m->data_off < kHeader) { v = EspCounter::kNoHeadroom; ++bad; return; }
       // Bytes past the inner packet (Ethernet padding) are dropped first.
-      if (uint32_t{m->buf_len} - m->data_off - len < trailer) { v = EspCounter::kNoTailroom; return; }
+      if (uint32_t{m->buf_len} - m->data_off - len < trailer) { v = EspCounter::kNoTailroom; ++bad; return; }
       last_seq = seq;
+      bytes += len;
       const uint32_t tos = f.tos, ttl = f.ttl, frag = f.df;
       const uint8_t next_header = f.next_header;
 
@@ -231,41 +240,49 @@ struct EspImpl {
     sa.rt_.seq = last_seq;
     ctx.ip_id = ip_id;
 
-    if constexpr (!C::kPerPacket) C::template encrypt<kEsn, !kTestIv>(ctx, sa.keys_, n);
-
-    // A hard limit reached by an earlier packet of this burst ends the SA
-    // for the packets after it too, not only from the next burst on. Far
-    // from the limits (nearly always) the burst is counted in one update.
-    if (sa.burst_within_hard_limits(n)) {
-      uint32_t good = 0;
-      uint64_t bytes = 0;
+    if constexpr (!C::kPerPacket) {
+      // The library may fail a job: count again after it ran.
+      C::template encrypt<kEsn, !kTestIv>(ctx, sa.keys_, n);
+      bad = 0;
+      bytes = 0;
       for (uint16_t i = 0; i < n; ++i) {
-        if (ctx.verdict[i] != EspCounter::kOutOk) continue;
-        ++good;
-        bytes += ctx.scratch[i].inner_len;
+        if (ctx.verdict[i] != EspCounter::kOutOk) ++bad;
+        else bytes += ctx.scratch[i].inner_len;
       }
-      sa.account_burst(good, bytes);
-      return n;
     }
+    if (batch) {
+      sa.account_burst(n - bad, bytes);
+      return static_cast<uint16_t>(n - bad);
+    }
+    // Near a hard limit: one reached by an earlier packet of this burst
+    // ends the SA for the packets after it too, not only from the next
+    // burst on.
+    uint16_t good = 0;
     for (uint16_t i = 0; i < n; ++i) {
       if (ctx.verdict[i] != EspCounter::kOutOk) continue;
-      if (sa.hard_limit_reached()) ctx.verdict[i] = EspCounter::kSaExpired;
-      else sa.account(ctx.scratch[i].inner_len);
+      if (sa.hard_limit_reached()) {
+        ctx.verdict[i] = EspCounter::kSaExpired;
+      } else {
+        sa.account(ctx.scratch[i].inner_len);
+        ++good;
+      }
     }
-    return n;
+    return good;
   }
 
   template <class C, bool kUdp, bool kEsn>
   static uint16_t inbound(EspCtx& ctx, Sa& sa, std::span<rte_mbuf*> pkts) {
     constexpr uint32_t kMin = 8 + C::kIvLen + C::kBlock + C::kIcv;
     const auto n = static_cast<uint16_t>(pkts.size());
-    const bool expired = sa.hard_expired();
+    if (sa.hard_expired()) {
+      std::fill_n(ctx.verdict.begin(), n, EspCounter::kSaExpired);
+      return 0;
+    }
 
     auto prepare = [&](uint16_t i) __attribute__((always_inline)) {
       rte_mbuf* m = pkts[i];
       EspCounter& v = ctx.verdict[i];
       v = EspCounter::kInOk;
-      if (expired) { v = EspCounter::kSaExpired; return; }
       uint32_t off = ctx.esp_off[i];
       uint8_t* esp = rte_pktmbuf_mtod_offset(m, uint8_t*, off);
       uint32_t esp_len = m->data_len - off;
@@ -292,7 +309,7 @@ struct EspImpl {
     // As outbound: a hard limit reached earlier in this burst applies; far
     // from the limits the burst is counted in one update at the end.
     const bool batch = sa.burst_within_hard_limits(n);
-    uint32_t good = 0;
+    uint16_t good = 0;
     uint64_t bytes = 0;
     auto finish = [&](uint16_t i) __attribute__((always_inline)) {
       EspCounter& v = ctx.verdict[i];
@@ -321,12 +338,9 @@ struct EspImpl {
       m->data_off = static_cast<uint16_t>(pt - static_cast<const uint8_t*>(m->buf_addr));
       m->data_len = static_cast<uint16_t>(len);
       m->pkt_len = len;
-      if (batch) {
-        ++good;
-        bytes += len;
-      } else {
-        sa.account(len);
-      }
+      ++good;
+      if (batch) bytes += len;
+      else sa.account(len);
     };
 
     if constexpr (C::kPerPacket) {
@@ -352,7 +366,7 @@ struct EspImpl {
       for (uint16_t i = 0; i < n; ++i) finish(i);
     }
     if (batch) sa.account_burst(good, bytes);
-    return n;
+    return good;
   }
 };
 

@@ -28,7 +28,9 @@ struct EspCtx;
 class Sa;
 
 // The per-SA burst function, selected at install from (direction,
-// transform, encapsulation, ESN). See esp.h for the contract.
+// transform, encapsulation, ESN). It leaves a verdict per packet in
+// ctx.verdict and returns how many passed; esp.cpp's entry points then
+// order and count them (esp.h gives that contract).
 using EspBurstFn = uint16_t (*)(EspCtx& ctx, Sa& sa, std::span<rte_mbuf*> pkts);
 
 // Keys in the form intel-ipsec-mb consumes them, expanded once.
