@@ -774,6 +774,50 @@ TEST_P(Drops, BadInnerOutbound) {
   EXPECT_EQ(out, v4);
 }
 
+// One burst with the packets of two SAs interleaved, with an unknown SPI
+// and a broken outer header among them: the engine runs each SA's packets
+// through that SA's burst function, and what is accepted must still come
+// back in arrival order, each packet counted once. Then the same with the
+// broken packet first.
+TEST_P(Drops, MixedSaBurstKeepsArrivalOrder) {
+  auto a = pair(false, 0x7301);
+  auto b = pair(false, 0x7302);
+  auto stranger = pair(false, 0x7303);  // its inbound SA is not in the table
+  dp::SpiTable table;
+  ASSERT_TRUE(table.insert(a->in.get()));
+  ASSERT_TRUE(table.insert(b->in.get()));
+  for (bool broken_first : {false, true}) {
+    SCOPED_TRACE(broken_first ? "broken packet first" : "SA B first");
+    const std::string order = broken_first ? "xABAB" : "BxABuAB";
+    std::vector<Bytes> sent;
+    std::vector<Bytes> expected;  // the inner packets to accept, in order
+    for (size_t k = 0; k < order.size(); ++k) {
+      Bytes inner = inner_v4(static_cast<uint32_t>(90 + k), static_cast<uint8_t>(k));
+      Pair& from = order[k] == 'A' ? *a : order[k] == 'u' ? *stranger : *b;
+      auto esp = out_ok(*from.out, inner);
+      ASSERT_TRUE(esp);
+      if (order[k] == 'x') (*esp)[10] ^= 0xff;  // outer checksum
+      if (order[k] == 'A' || order[k] == 'B') expected.push_back(inner);
+      sent.push_back(*esp);
+    }
+    dp::EspCtx& ctx = esp_ctx();
+    rte_mbuf* m[16];
+    for (size_t k = 0; k < sent.size(); ++k) m[k] = to_mbuf(sent[k]);
+    const auto before = ctx.counters;
+    const uint64_t a_before = a->in->packets(), b_before = b->in->packets();
+    const uint16_t good = dp::esp_inbound(ctx, table, {m, sent.size()});
+    ASSERT_EQ(good, expected.size());
+    for (uint16_t k = 0; k < good; ++k) EXPECT_EQ(to_bytes(m[k]), expected[k]) << "packet " << k;
+    EXPECT_EQ(ctx.counters.by_name("in_ok") - before.by_name("in_ok"), good);
+    EXPECT_EQ(ctx.counters.by_name("bad_outer") - before.by_name("bad_outer"), 1u);
+    EXPECT_EQ(ctx.counters.by_name("unknown_spi") - before.by_name("unknown_spi"), broken_first ? 0u : 1u);
+    EXPECT_EQ(total(ctx.counters) - total(before), sent.size()) << "every packet counted once";
+    EXPECT_EQ(a->in->packets() - a_before, 2u);
+    EXPECT_EQ(b->in->packets() - b_before, broken_first ? 2u : 3u);
+    for (size_t k = 0; k < sent.size(); ++k) rte_pktmbuf_free(m[k]);
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(AllTransforms, Drops, ::testing::ValuesIn(kAllTransforms),
                          [](const ::testing::TestParamInfo<Transform>& i) { return test_name_of(i.param); });
 
