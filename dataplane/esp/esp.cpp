@@ -7,7 +7,6 @@
 #include <cstring>
 
 #include "dataplane/esp/esp_impl.h"
-#include "dataplane/esp/ipv4_sum.h"
 
 namespace keyway::dp {
 
@@ -114,64 +113,6 @@ uint16_t partition(EspCtx& ctx, std::span<rte_mbuf*> pkts, const EspCounter* ver
   return n_good;
 }
 
-// Parses the outer IPv4 (and UDP) header of a received packet and finds its
-// SA. Sets *esp_off (where the ESP header starts) for the SA's burst
-// function.
-// The last SPI looked up in a burst and its SA: a burst nearly always
-// carries one SA, so most packets skip the hash table.
-struct SpiMemo {
-  uint32_t spi = 0;
-  Sa* sa = nullptr;
-};
-
-EspCounter classify(const SpiTable& table, SpiMemo& memo, rte_mbuf* m, Sa** out,
-                    uint16_t* esp_off) {
-  if (m->nb_segs != 1) return EspCounter::kMultiSegment;
-  const uint8_t* p = rte_pktmbuf_mtod(m, const uint8_t*);
-  uint32_t len = m->data_len;
-  if (len < 20 || (p[0] >> 4) != 4) return EspCounter::kBadOuter;
-  uint32_t ihl = uint32_t{p[0] & 15u} * 4;
-  if (ihl < 20 || ihl > len) return EspCounter::kBadOuter;
-  uint32_t tot = load_be16(p + 2);
-  if (tot < ihl || tot > len) return EspCounter::kBadLength;
-  // A NIC (or a stage before the engine) that verified the header says so
-  // in the mbuf; then the sum is not computed a second time.
-  if ((m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK) != RTE_MBUF_F_RX_IP_CKSUM_GOOD &&
-      !ipv4_header_checksum_ok(p, ihl))
-    return EspCounter::kBadOuter;
-  if (load_be16(p + 6) & 0x3fff) return EspCounter::kFragment;
-  uint32_t udp = 0;
-  if (p[9] == IPPROTO_UDP) {
-    if (tot - ihl < 8) return EspCounter::kTooShort;
-    uint32_t ulen = load_be16(p + ihl + 4);
-    if (ulen != tot - ihl) return EspCounter::kBadLength;
-    const uint8_t* payload = p + ihl + 8;
-    if (ulen - 8 == 1 && payload[0] == 0xff) return EspCounter::kNatKeepalive;
-    if (ulen - 8 >= 4 && load_be32(payload) == 0) return EspCounter::kNotEsp;  // non-ESP marker
-    udp = 8;
-  } else if (p[9] != IPPROTO_ESP) {
-    return EspCounter::kNotEsp;
-  }
-  if (tot - ihl - udp < 8) return EspCounter::kTooShort;
-  const uint32_t spi = load_be32(p + ihl + udp);
-  Sa* sa = memo.sa && memo.spi == spi ? memo.sa : table.lookup(spi);
-  memo = {spi, sa};
-  if (!sa || sa->direction() != Direction::kInbound) {
-    // A UDP datagram to a port other than NAT-T's with no SA of ours is
-    // ordinary traffic, not ESP with a stale SPI.
-    if (udp && load_be16(p + ihl + 2) != kNatTPort) return EspCounter::kNotEsp;
-    return EspCounter::kUnknownSpi;
-  }
-  if (sa->spec().udp_encap != (udp != 0)) return EspCounter::kEncapMismatch;
-  if (tot < len) {  // Ethernet padding after the IP packet
-    m->data_len = static_cast<uint16_t>(tot);
-    m->pkt_len = tot;
-  }
-  *esp_off = static_cast<uint16_t>(ihl + udp);
-  *out = sa;
-  return EspCounter::kInOk;
-}
-
 }  // namespace
 
 uint16_t sa_burst(EspCtx& ctx, Sa& sa, std::span<rte_mbuf*> pkts) {
@@ -195,29 +136,39 @@ uint16_t esp_inbound(EspCtx& ctx, const SpiTable& table, std::span<rte_mbuf*> pk
   if (n == 0) return 0;
   EspCounter verdict[kMaxBurst];
   Sa* sa_of[kMaxBurst];
+  uint16_t esp_off[kMaxBurst];
+  uint16_t ok = 0;
   SpiMemo memo;
-  // Run each SA's burst function over its packets. Bursts normally carry
-  // one SA and no junk: then the burst goes to it as it is.
-  bool one_sa = true;
-  for (uint16_t i = 0; i < n; ++i) {
-    sa_of[i] = nullptr;
-    verdict[i] = classify(table, memo, pkts[i], &sa_of[i], &ctx.esp_off[i]);
-    one_sa &= sa_of[i] != nullptr && sa_of[i] == sa_of[0];
+
+  // A burst normally carries one SA and no junk. The first packet's SA
+  // runs the whole burst and classifies each packet as the first stage of
+  // its pipeline; what belongs to other SAs it leaves marked kOtherSa.
+  Sa* first = nullptr;
+  if (classify(table, memo, pkts[0], &first, &esp_off[0]) == EspCounter::kInOk) {
+    ctx.classify_with = &table;
+    ctx.other_sa = 0;
+    ok = sa_burst(ctx, *first, pkts);
+    ctx.classify_with = nullptr;
+    if (ctx.other_sa == 0) return partition(ctx, pkts, ctx.verdict.data(), EspCounter::kInOk, ok);
+    for (uint16_t i = 0; i < n; ++i) {
+      sa_of[i] = nullptr;
+      verdict[i] = ctx.verdict[i];
+      if (verdict[i] == kOtherSa) verdict[i] = classify(table, memo, pkts[i], &sa_of[i], &esp_off[i]);
+    }
+  } else {
+    for (uint16_t i = 0; i < n; ++i) {
+      sa_of[i] = nullptr;
+      verdict[i] = classify(table, memo, pkts[i], &sa_of[i], &esp_off[i]);
+    }
   }
-  if (one_sa) {
-    const uint16_t ok = sa_burst(ctx, *sa_of[0], pkts);
-    return partition(ctx, pkts, ctx.verdict.data(), EspCounter::kInOk, ok);
-  }
+  // The rest, one SA's packets at a time, in arrival order.
   rte_mbuf* group[kMaxBurst];
   uint16_t index[kMaxBurst];
-  uint16_t esp_off[kMaxBurst];
-  std::copy_n(ctx.esp_off.begin(), n, esp_off);
-  uint16_t ok = 0;
-  for (uint16_t first = 0; first < n; ++first) {
-    Sa* sa = sa_of[first];
+  for (uint16_t lead = 0; lead < n; ++lead) {
+    Sa* sa = sa_of[lead];
     if (!sa) continue;
     uint16_t g = 0;
-    for (uint16_t i = first; i < n; ++i) {
+    for (uint16_t i = lead; i < n; ++i) {
       if (sa_of[i] != sa) continue;
       group[g] = pkts[i];
       ctx.esp_off[g] = esp_off[i];

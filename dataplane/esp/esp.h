@@ -38,6 +38,8 @@ struct rte_mbuf;
 
 namespace keyway::dp {
 
+class SpiTable;
+
 inline constexpr uint16_t kMaxBurst = 128;
 
 // Per-packet scratch the crypto stage reads and writes.
@@ -75,6 +77,10 @@ struct EspCtx {
   // mbuf's l3_len/l4_len, which live in its second cache line: a line the
   // receive path need not have touched, one cache miss a packet.
   std::array<uint16_t, kMaxBurst> esp_off{};
+  // Inbound: set while an SA's burst function classifies a whole received
+  // burst itself; it counts the packets it left for other SAs.
+  const SpiTable* classify_with = nullptr;
+  uint16_t other_sa = 0;
   std::array<PktScratch, kMaxBurst> scratch{};
   alignas(64) uint8_t iv_blocks[kMaxBurst][16];
   alignas(64) gcm_context_data gcm_ctx;

@@ -21,6 +21,7 @@
 
 #include "dataplane/esp/crypto.h"
 #include "dataplane/esp/esp.h"
+#include "dataplane/esp/ipv4_sum.h"
 
 namespace keyway::dp {
 
@@ -110,6 +111,69 @@ inline bool padding_ok(const uint8_t* padding, uint32_t pad) {
   for (uint32_t j = 0; j < pad; ++j) ok &= padding[j] == j + 1;
   return ok;
 }
+
+// The last SPI looked up in a burst and its SA: a burst nearly always
+// carries one SA, so most packets skip the hash table.
+struct SpiMemo {
+  uint32_t spi = 0;
+  Sa* sa = nullptr;
+};
+
+// Parses the outer IPv4 (and UDP) header of a received packet and finds its
+// SA. Sets *esp_off (where the ESP header starts) for the SA's burst
+// function.
+__attribute__((always_inline)) inline EspCounter classify(const SpiTable& table, SpiMemo& memo,
+                                                         rte_mbuf* m, Sa** out, uint16_t* esp_off) {
+  if (m->nb_segs != 1) return EspCounter::kMultiSegment;
+  const uint8_t* p = rte_pktmbuf_mtod(m, const uint8_t*);
+  uint32_t len = m->data_len;
+  if (len < 20 || (p[0] >> 4) != 4) return EspCounter::kBadOuter;
+  uint32_t ihl = uint32_t{p[0] & 15u} * 4;
+  if (ihl < 20 || ihl > len) return EspCounter::kBadOuter;
+  uint32_t tot = load_be16(p + 2);
+  if (tot < ihl || tot > len) return EspCounter::kBadLength;
+  // A NIC (or a stage before the engine) that verified the header says so
+  // in the mbuf; then the sum is not computed a second time.
+  if ((m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK) != RTE_MBUF_F_RX_IP_CKSUM_GOOD &&
+      !ipv4_header_checksum_ok(p, ihl))
+    return EspCounter::kBadOuter;
+  if (load_be16(p + 6) & 0x3fff) return EspCounter::kFragment;
+  uint32_t udp = 0;
+  if (p[9] == IPPROTO_UDP) {
+    if (tot - ihl < 8) return EspCounter::kTooShort;
+    uint32_t ulen = load_be16(p + ihl + 4);
+    if (ulen != tot - ihl) return EspCounter::kBadLength;
+    const uint8_t* payload = p + ihl + 8;
+    if (ulen - 8 == 1 && payload[0] == 0xff) return EspCounter::kNatKeepalive;
+    if (ulen - 8 >= 4 && load_be32(payload) == 0) return EspCounter::kNotEsp;  // non-ESP marker
+    udp = 8;
+  } else if (p[9] != IPPROTO_ESP) {
+    return EspCounter::kNotEsp;
+  }
+  if (tot - ihl - udp < 8) return EspCounter::kTooShort;
+  const uint32_t spi = load_be32(p + ihl + udp);
+  Sa* sa = memo.sa && memo.spi == spi ? memo.sa : table.lookup(spi);
+  memo = {spi, sa};
+  if (!sa || sa->direction() != Direction::kInbound) {
+    // A UDP datagram to a port other than NAT-T's with no SA of ours is
+    // ordinary traffic, not ESP with a stale SPI.
+    if (udp && load_be16(p + ihl + 2) != kNatTPort) return EspCounter::kNotEsp;
+    return EspCounter::kUnknownSpi;
+  }
+  if (sa->spec().udp_encap != (udp != 0)) return EspCounter::kEncapMismatch;
+  if (tot < len) {  // Ethernet padding after the IP packet
+    m->data_len = static_cast<uint16_t>(tot);
+    m->pkt_len = tot;
+  }
+  *esp_off = static_cast<uint16_t>(ihl + udp);
+  *out = sa;
+  return EspCounter::kInOk;
+}
+
+// The verdict of a packet that the burst function of another SA must
+// process: an inbound burst function that classifies its packets itself
+// (ctx.classify_with set) leaves it for esp_inbound(). Never counted.
+inline constexpr EspCounter kOtherSa = EspCounter::kCount;
 
 struct EspImpl {
   // Packets between the stages of the pipelined (per-packet crypto) loops.
@@ -272,18 +336,44 @@ struct EspImpl {
 
   template <class C, bool kUdp, bool kEsn>
   static uint16_t inbound(EspCtx& ctx, Sa& sa, std::span<rte_mbuf*> pkts) {
+    if (ctx.classify_with) return inbound_run<C, kEsn, true>(ctx, sa, pkts);
+    return inbound_run<C, kEsn, false>(ctx, sa, pkts);
+  }
+
+  // kClassify: the packets are a whole received burst, and each is
+  // classified here (outer header, SPI) as the first stage of the
+  // pipeline rather than in a pass of its own before it, where its work
+  // could not overlap the crypto of other packets (1420-byte AES-128-GCM
+  // inbound 322 -> 306 cycles, A/B). Packets of another SA are marked
+  // kOtherSa and counted in ctx.other_sa. Otherwise the burst was
+  // classified and grouped by SA already, with ctx.esp_off set.
+  template <class C, bool kEsn, bool kClassify>
+  static uint16_t inbound_run(EspCtx& ctx, Sa& sa, std::span<rte_mbuf*> pkts) {
     constexpr uint32_t kMin = 8 + C::kIvLen + C::kBlock + C::kIcv;
     const auto n = static_cast<uint16_t>(pkts.size());
-    if (sa.hard_expired()) {
+    const bool expired = sa.hard_expired();
+    if (!kClassify && expired) {
       std::fill_n(ctx.verdict.begin(), n, EspCounter::kSaExpired);
       return 0;
     }
 
+    SpiMemo memo{sa.spi(), &sa};
     auto prepare = [&](uint16_t i) __attribute__((always_inline)) {
       rte_mbuf* m = pkts[i];
       EspCounter& v = ctx.verdict[i];
       v = EspCounter::kInOk;
-      uint32_t off = ctx.esp_off[i];
+      uint32_t off;
+      if constexpr (kClassify) {
+        Sa* owner = nullptr;
+        uint16_t esp_off = 0;
+        const EspCounter c = classify(*ctx.classify_with, memo, m, &owner, &esp_off);
+        if (c != EspCounter::kInOk) { v = c; return; }
+        if (owner != &sa) { v = kOtherSa; ++ctx.other_sa; return; }
+        if (expired) { v = EspCounter::kSaExpired; return; }
+        off = esp_off;
+      } else {
+        off = ctx.esp_off[i];
+      }
       uint8_t* esp = rte_pktmbuf_mtod_offset(m, uint8_t*, off);
       uint32_t esp_len = m->data_len - off;
       if (esp_len < kMin) { v = EspCounter::kTooShort; return; }
