@@ -450,6 +450,9 @@ uint16_t WorkerCtx::decrypt(rte_mbuf** pkts, const uint32_t* spi, uint16_t n) {
 }
 
 uint16_t WorkerCtx::decrypt_owned(rte_mbuf** pkts, const uint32_t* spi, uint16_t n) {
+  uint16_t same = 1;
+  while (same < n && spi[same] == spi[0]) ++same;
+  if (same == n) return decrypt_one_spi(pkts, spi[0], n);
   // Tag every packet with its SA's tunnel before the engine reorders the
   // burst (good packets first); one index lookup per run of equal SPIs.
   TunnelId tunnel = kNoTunnel;
@@ -481,6 +484,30 @@ uint16_t WorkerCtx::decrypt_owned(rte_mbuf** pkts, const uint32_t* spi, uint16_t
     if (i > 0 && spi[i] == spi[i - 1]) continue;
     InboundEntry* e = index_.find(spi[i]);
     if (!e || !e->sa) continue;
+    check_lifetimes(*e->sa, e->tunnel, &e->reported);
+    if (e->first_use_pending && e->sa->packets() > 0) {
+      e->first_use_pending = false;
+      note_first_use(*e->sa, e->install_tsc, e->applied_tsc);
+    }
+  }
+  return good;
+}
+
+// decrypt_owned() for the usual burst, one SPI throughout: one index
+// lookup, and the tunnel's counters and the SA's lifetimes once.
+uint16_t WorkerCtx::decrypt_one_spi(rte_mbuf** pkts, uint32_t spi, uint16_t n) {
+  InboundEntry* e = index_.find(spi);
+  const TunnelId tunnel = e ? e->tunnel : kNoTunnel;
+  for (uint16_t i = 0; i < n; ++i) pkts[i]->hash.usr = tunnel;
+  const uint16_t good = esp_inbound(*esp_, spi_table_, {pkts, n});
+  if (good < n) rte_pktmbuf_free_bulk(pkts + good, n - good);
+  if (good && tunnel < cfg_.max_tunnels) {
+    uint64_t bytes = 0;
+    for (uint16_t i = 0; i < good; ++i) bytes += pkts[i]->pkt_len;
+    tunnel_counters_[tunnel].in_packets.add(good);
+    tunnel_counters_[tunnel].in_bytes.add(bytes);
+  }
+  if (e && e->sa) {
     check_lifetimes(*e->sa, e->tunnel, &e->reported);
     if (e->first_use_pending && e->sa->packets() > 0) {
       e->first_use_pending = false;

@@ -239,6 +239,7 @@ class WorkerCtx {
   // first (and are not among the n returned).
   uint16_t decrypt(rte_mbuf** pkts, const uint32_t* spi, uint16_t n);
   uint16_t decrypt_owned(rte_mbuf** pkts, const uint32_t* spi, uint16_t n);
+  uint16_t decrypt_one_spi(rte_mbuf** pkts, uint32_t spi, uint16_t n);
   void inbound(rte_mbuf** pkts, const uint32_t* spi, uint16_t n);
   void outbound(uint16_t rx_port, rte_mbuf** pkts, uint16_t n, uint64_t now);
   // Encrypts for tunnel `t`; the good packets end up first; returns how
