@@ -136,7 +136,8 @@ uint16_t esp_inbound(EspCtx& ctx, const SpiTable& table, std::span<rte_mbuf*> pk
   if (n == 0) return 0;
   EspCounter verdict[kMaxBurst];
   Sa* sa_of[kMaxBurst];
-  uint16_t esp_off[kMaxBurst];
+  uint8_t* esp_at[kMaxBurst];
+  uint32_t esp_len[kMaxBurst];
   uint16_t ok = 0;
   SpiMemo memo;
 
@@ -144,7 +145,7 @@ uint16_t esp_inbound(EspCtx& ctx, const SpiTable& table, std::span<rte_mbuf*> pk
   // runs the whole burst and classifies each packet as the first stage of
   // its pipeline; what belongs to other SAs it leaves marked kOtherSa.
   Sa* first = nullptr;
-  if (classify(table, memo, pkts[0], &first, &esp_off[0]) == EspCounter::kInOk) {
+  if (classify(table, memo, pkts[0], &first, &esp_at[0], &esp_len[0]) == EspCounter::kInOk) {
     ctx.classify_with = &table;
     ctx.other_sa = 0;
     ok = sa_burst(ctx, *first, pkts);
@@ -153,12 +154,12 @@ uint16_t esp_inbound(EspCtx& ctx, const SpiTable& table, std::span<rte_mbuf*> pk
     for (uint16_t i = 0; i < n; ++i) {
       sa_of[i] = nullptr;
       verdict[i] = ctx.verdict[i];
-      if (verdict[i] == kOtherSa) verdict[i] = classify(table, memo, pkts[i], &sa_of[i], &esp_off[i]);
+      if (verdict[i] == kOtherSa) verdict[i] = classify(table, memo, pkts[i], &sa_of[i], &esp_at[i], &esp_len[i]);
     }
   } else {
     for (uint16_t i = 0; i < n; ++i) {
       sa_of[i] = nullptr;
-      verdict[i] = classify(table, memo, pkts[i], &sa_of[i], &esp_off[i]);
+      verdict[i] = classify(table, memo, pkts[i], &sa_of[i], &esp_at[i], &esp_len[i]);
     }
   }
   // The rest, one SA's packets at a time, in arrival order.
@@ -171,7 +172,8 @@ uint16_t esp_inbound(EspCtx& ctx, const SpiTable& table, std::span<rte_mbuf*> pk
     for (uint16_t i = lead; i < n; ++i) {
       if (sa_of[i] != sa) continue;
       group[g] = pkts[i];
-      ctx.esp_off[g] = esp_off[i];
+      ctx.esp_at[g] = esp_at[i];
+      ctx.esp_len[g] = esp_len[i];
       index[g++] = i;
       sa_of[i] = nullptr;
     }

@@ -72,11 +72,13 @@ struct EspCtx {
   // Scratch for one burst; not meaningful between calls.
   uint16_t ip_id = 0;
   std::array<EspCounter, kMaxBurst> verdict{};
-  // Inbound: where each packet's ESP header starts (outer IPv4 header
-  // length, plus 8 with UDP encapsulation). Kept here rather than in the
-  // mbuf's l3_len/l4_len, which live in its second cache line: a line the
+  // Inbound, for a burst classified before its SA's burst function runs:
+  // where each packet's ESP header starts and how many bytes from there to
+  // the end of the IP packet. Kept here rather than in the mbuf's
+  // l3_len/l4_len, which live in its second cache line: a line the
   // receive path need not have touched, one cache miss a packet.
-  std::array<uint16_t, kMaxBurst> esp_off{};
+  std::array<uint8_t*, kMaxBurst> esp_at{};
+  std::array<uint32_t, kMaxBurst> esp_len{};
   // Inbound: set while an SA's burst function classifies a whole received
   // burst itself; it counts the packets it left for other SAs.
   const SpiTable* classify_with = nullptr;

@@ -3,9 +3,9 @@
 // installed, so the per-packet loops never ask which transform they run.
 //
 // Outbound: prepare (validate inner, sequence number, headers, padding) ->
-// crypto -> account. Inbound (after esp_inbound() parsed the outer header,
-// found the SA and left the ESP header's offset in ctx.esp_off): prepare
-// (lengths, replay pre-check) -> crypto (ICV and decryption) -> finish
+// crypto -> account. Inbound: prepare (outer header and SPI, unless
+// esp_inbound() did that already; lengths, replay pre-check) -> crypto
+// (ICV and decryption) -> finish
 // (replay commit, padding, next header, inner packet, strip). Families
 // with one library call per packet (GCM) run the stages software-
 // pipelined, a few packets apart; the others run each stage over the whole
@@ -34,26 +34,27 @@ inline void store_be16(uint8_t* p, uint16_t v) {
   p[1] = static_cast<uint8_t>(v);
 }
 
-// Length of the IP packet at p (IPv4 or IPv6), checked against `avail`
-// bytes; 0 when it is not a well-formed packet.
-// Inlined into the burst loops: as a call it costs the loops a dozen
-// register spills around it per packet.
-__attribute__((always_inline)) inline uint32_t inner_ip_len(const uint8_t* p, uint32_t avail) {
-  if (avail < 1) return 0;
-  if ((p[0] >> 4) == 4) {
-    if (avail < 20) return 0;
-    uint32_t ihl = uint32_t{p[0] & 15u} * 4;
-    uint32_t tot = load_be16(p + 2);
-    if (ihl < 20 || tot < ihl || tot > avail) return 0;
-    return tot;
+// Length of the decrypted inner packet at p, which the next header says is
+// IPv4 (4) or IPv6 (41), checked against the `avail` bytes before the
+// padding. False when it is not such a packet. The word read stays inside
+// the ESP packet: the trailer and ICV follow the inner packet.
+__attribute__((always_inline)) inline bool inner_len_of(const uint8_t* p, uint32_t avail,
+                                                        uint8_t next_header, uint32_t* len) {
+  static_assert(std::endian::native == std::endian::little);
+  if (avail < 20) return false;  // IPv6's 40 is checked below
+  uint32_t w0;
+  std::memcpy(&w0, p, 4);
+  if (next_header == 4) {
+    const uint32_t ihl = (w0 & 15) * 4;
+    const uint32_t tot = rte_bswap16(static_cast<uint16_t>(w0 >> 16));
+    if ((w0 & 0xf0) != 0x40 || ihl < 20 || tot < ihl || tot > avail) return false;
+    *len = tot;
+    return true;
   }
-  if ((p[0] >> 4) == 6) {
-    if (avail < 40) return 0;
-    uint32_t tot = 40u + load_be16(p + 4);
-    if (tot > avail) return 0;
-    return tot;
-  }
-  return 0;
+  const uint32_t tot = 40u + load_be16(p + 4);
+  if ((w0 & 0xf0) != 0x60 || avail < 40 || tot > avail) return false;
+  *len = tot;
+  return true;
 }
 
 // What the outbound path needs from the inner packet's header: its
@@ -112,34 +113,49 @@ inline bool padding_ok(const uint8_t* padding, uint32_t pad) {
   return ok;
 }
 
-// The last SPI looked up in a burst and its SA: a burst nearly always
-// carries one SA, so most packets skip the hash table.
+// The last SPI looked up in a burst, its SA (an inbound one) and whether
+// that SA is UDP-encapsulated: a burst nearly always carries one SA, so
+// most packets skip the hash table and the SA's checks.
 struct SpiMemo {
   uint32_t spi = 0;
   Sa* sa = nullptr;
+  bool udp = false;
 };
 
 // Parses the outer IPv4 (and UDP) header of a received packet and finds its
-// SA. Sets *esp_off (where the ESP header starts) for the SA's burst
-// function.
+// SA. Sets *esp and *esp_len: the ESP header and the bytes from it to the
+// end of the IP packet (Ethernet padding after that is trimmed off).
 __attribute__((always_inline)) inline EspCounter classify(const SpiTable& table, SpiMemo& memo,
-                                                         rte_mbuf* m, Sa** out, uint16_t* esp_off) {
+                                                         rte_mbuf* m, Sa** out, uint8_t** esp,
+                                                         uint32_t* esp_len) {
+  static_assert(std::endian::native == std::endian::little);
   if (m->nb_segs != 1) return EspCounter::kMultiSegment;
-  const uint8_t* p = rte_pktmbuf_mtod(m, const uint8_t*);
-  uint32_t len = m->data_len;
-  if (len < 20 || (p[0] >> 4) != 4) return EspCounter::kBadOuter;
-  uint32_t ihl = uint32_t{p[0] & 15u} * 4;
-  if (ihl < 20 || ihl > len) return EspCounter::kBadOuter;
-  uint32_t tot = load_be16(p + 2);
+  uint8_t* p = rte_pktmbuf_mtod(m, uint8_t*);
+  const uint32_t len = m->data_len;
+  if (len < 20) return EspCounter::kBadOuter;
+  // The first 12 bytes as three little-endian words, as the outbound
+  // path reads the inner header.
+  uint32_t w0, w1, w2;
+  std::memcpy(&w0, p, 4);      // version/IHL, TOS, total length
+  std::memcpy(&w1, p + 4, 4);  // ID, flags and fragment offset
+  std::memcpy(&w2, p + 8, 4);  // TTL, protocol, checksum
+  uint32_t ihl = 20;
+  if ((w0 & 0xff) != 0x45) {  // not IPv4, or IPv4 with options
+    if ((w0 & 0xf0) != 0x40) return EspCounter::kBadOuter;
+    ihl = (w0 & 15) * 4;
+    if (ihl < 20 || ihl > len) return EspCounter::kBadOuter;
+  }
+  const uint32_t tot = rte_bswap16(static_cast<uint16_t>(w0 >> 16));
   if (tot < ihl || tot > len) return EspCounter::kBadLength;
   // A NIC (or a stage before the engine) that verified the header says so
   // in the mbuf; then the sum is not computed a second time.
   if ((m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK) != RTE_MBUF_F_RX_IP_CKSUM_GOOD &&
       !ipv4_header_checksum_ok(p, ihl))
     return EspCounter::kBadOuter;
-  if (load_be16(p + 6) & 0x3fff) return EspCounter::kFragment;
+  if (w1 & 0xff3f0000u) return EspCounter::kFragment;  // MF or an offset (bytes 6-7 & 0x3fff)
+  const uint32_t proto = (w2 >> 8) & 0xff;
   uint32_t udp = 0;
-  if (p[9] == IPPROTO_UDP) {
+  if (proto == IPPROTO_UDP) {
     if (tot - ihl < 8) return EspCounter::kTooShort;
     uint32_t ulen = load_be16(p + ihl + 4);
     if (ulen != tot - ihl) return EspCounter::kBadLength;
@@ -147,26 +163,29 @@ __attribute__((always_inline)) inline EspCounter classify(const SpiTable& table,
     if (ulen - 8 == 1 && payload[0] == 0xff) return EspCounter::kNatKeepalive;
     if (ulen - 8 >= 4 && load_be32(payload) == 0) return EspCounter::kNotEsp;  // non-ESP marker
     udp = 8;
-  } else if (p[9] != IPPROTO_ESP) {
+  } else if (proto != IPPROTO_ESP) {
     return EspCounter::kNotEsp;
   }
   if (tot - ihl - udp < 8) return EspCounter::kTooShort;
   const uint32_t spi = load_be32(p + ihl + udp);
-  Sa* sa = memo.sa && memo.spi == spi ? memo.sa : table.lookup(spi);
-  memo = {spi, sa};
-  if (!sa || sa->direction() != Direction::kInbound) {
-    // A UDP datagram to a port other than NAT-T's with no SA of ours is
-    // ordinary traffic, not ESP with a stale SPI.
-    if (udp && load_be16(p + ihl + 2) != kNatTPort) return EspCounter::kNotEsp;
-    return EspCounter::kUnknownSpi;
+  if (!memo.sa || memo.spi != spi) {
+    Sa* sa = table.lookup(spi);
+    if (!sa || sa->direction() != Direction::kInbound) {
+      // A UDP datagram to a port other than NAT-T's with no SA of ours is
+      // ordinary traffic, not ESP with a stale SPI.
+      if (udp && load_be16(p + ihl + 2) != kNatTPort) return EspCounter::kNotEsp;
+      return EspCounter::kUnknownSpi;
+    }
+    memo = {spi, sa, sa->spec().udp_encap};
   }
-  if (sa->spec().udp_encap != (udp != 0)) return EspCounter::kEncapMismatch;
+  if (memo.udp != (udp != 0)) return EspCounter::kEncapMismatch;
   if (tot < len) {  // Ethernet padding after the IP packet
     m->data_len = static_cast<uint16_t>(tot);
     m->pkt_len = tot;
   }
-  *esp_off = static_cast<uint16_t>(ihl + udp);
-  *out = sa;
+  *esp = p + ihl + udp;
+  *esp_len = tot - ihl - udp;
+  *out = memo.sa;
   return EspCounter::kInOk;
 }
 
@@ -346,36 +365,34 @@ struct EspImpl {
   // could not overlap the crypto of other packets (1420-byte AES-128-GCM
   // inbound 322 -> 306 cycles, A/B). Packets of another SA are marked
   // kOtherSa and counted in ctx.other_sa. Otherwise the burst was
-  // classified and grouped by SA already, with ctx.esp_off set.
+  // classified and grouped by SA already, with ctx.esp_at and esp_len set.
   template <class C, bool kEsn, bool kClassify>
   static uint16_t inbound_run(EspCtx& ctx, Sa& sa, std::span<rte_mbuf*> pkts) {
     constexpr uint32_t kMin = 8 + C::kIvLen + C::kBlock + C::kIcv;
     const auto n = static_cast<uint16_t>(pkts.size());
-    const bool expired = sa.hard_expired();
-    if (!kClassify && expired) {
-      std::fill_n(ctx.verdict.begin(), n, EspCounter::kSaExpired);
+    if (sa.hard_expired()) {
+      // Classifying, this SA cannot tell its packets from the others:
+      // esp_inbound() sorts the burst out and calls again per SA.
+      std::fill_n(ctx.verdict.begin(), n, kClassify ? kOtherSa : EspCounter::kSaExpired);
+      if (kClassify) ctx.other_sa = n;
       return 0;
     }
 
-    SpiMemo memo{sa.spi(), &sa};
+    SpiMemo memo{sa.spi(), &sa, sa.spec().udp_encap};
     auto prepare = [&](uint16_t i) __attribute__((always_inline)) {
-      rte_mbuf* m = pkts[i];
       EspCounter& v = ctx.verdict[i];
       v = EspCounter::kInOk;
-      uint32_t off;
+      uint8_t* esp;
+      uint32_t esp_len;
       if constexpr (kClassify) {
         Sa* owner = nullptr;
-        uint16_t esp_off = 0;
-        const EspCounter c = classify(*ctx.classify_with, memo, m, &owner, &esp_off);
+        const EspCounter c = classify(*ctx.classify_with, memo, pkts[i], &owner, &esp, &esp_len);
         if (c != EspCounter::kInOk) { v = c; return; }
         if (owner != &sa) { v = kOtherSa; ++ctx.other_sa; return; }
-        if (expired) { v = EspCounter::kSaExpired; return; }
-        off = esp_off;
       } else {
-        off = ctx.esp_off[i];
+        esp = ctx.esp_at[i];
+        esp_len = ctx.esp_len[i];
       }
-      uint8_t* esp = rte_pktmbuf_mtod_offset(m, uint8_t*, off);
-      uint32_t esp_len = m->data_len - off;
       if (esp_len < kMin) { v = EspCounter::kTooShort; return; }
       uint32_t ct_len = esp_len - 8 - C::kIvLen - C::kIcv;
       if (ct_len % C::kBlock != 0) { v = EspCounter::kNotBlockAligned; return; }
@@ -419,9 +436,8 @@ struct EspImpl {
       if (!padding_ok(pt + s.ct_len - 2 - pad, pad)) { v = EspCounter::kBadPadding; return; }
       if (next_header == 59) { v = EspCounter::kTfcDummy; return; }
       if (next_header != 4 && next_header != 41) { v = EspCounter::kBadNextHeader; return; }
-      uint32_t avail = s.ct_len - 2 - pad;
-      uint32_t len = inner_ip_len(pt, avail);
-      if (len == 0 || (pt[0] >> 4) != (next_header == 4 ? 4 : 6)) { v = EspCounter::kBadInner; return; }
+      uint32_t len;
+      if (!inner_len_of(pt, s.ct_len - 2 - pad, next_header, &len)) { v = EspCounter::kBadInner; return; }
       rte_mbuf* m = pkts[i];
       // Strip outer headers, ESP header and IV in front, trailer and any
       // TFC padding behind (lengths were all checked above).
