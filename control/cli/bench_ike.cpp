@@ -136,11 +136,9 @@ std::string config_text(int self, const Suite& s) {
 
 std::shared_ptr<const config::Config> load_config(const std::string& name, const std::string& text) {
   config::LoadResult r = config::load_text(name, text);
-  if (!r.ok()) {
-    std::string all;
-    for (const auto& d : r.diagnostics.all()) all += r.diagnostics.format(d) + "\n";
-    throw std::runtime_error("configuration " + name + " does not load:\n" + all);
-  }
+  if (!r.ok())
+    throw std::runtime_error("configuration " + name + " does not load:\n" +
+                             r.diagnostics.format_all());
   return r.config;
 }
 

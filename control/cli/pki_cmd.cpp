@@ -165,8 +165,7 @@ int enroll(int argc, char** argv) {
   if (auto cfg_path = f.get("--config")) {
     config::LoadResult r = config::load_file(*cfg_path);
     if (!r.ok()) {
-      for (const config::Diagnostic& d : r.diagnostics.all())
-        std::fprintf(stderr, "%s\n", r.diagnostics.format(d).c_str());
+      std::fputs(r.diagnostics.format_all().c_str(), stderr);
       return failed(*cfg_path + ": configuration rejected");
     }
     const config::Trustpoint* t = r.config->trustpoint(*tp);

@@ -23,8 +23,7 @@ std::optional<pki::CertStore> open_pki_store(const Flags& flags, const char* who
   if (auto cfg_path = flags.get("--config")) {
     config::LoadResult r = config::load_file(*cfg_path);
     if (!r.ok()) {
-      for (const config::Diagnostic& d : r.diagnostics.all())
-        std::fprintf(stderr, "%s\n", r.diagnostics.format(d).c_str());
+      std::fputs(r.diagnostics.format_all().c_str(), stderr);
       std::fprintf(stderr, "%s: %s: configuration rejected\n", who, cfg_path->c_str());
       return std::nullopt;
     }

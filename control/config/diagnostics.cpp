@@ -86,4 +86,10 @@ std::string Diagnostics::format(const Diagnostic& d) const {
   return out;
 }
 
+std::string Diagnostics::format_all() const {
+  std::string out;
+  for (const Diagnostic& d : items_) out += format(d) + '\n';
+  return out;
+}
+
 }  // namespace keyway::config

@@ -64,6 +64,8 @@ class Diagnostics {
 
   // "file:line:col: error: message"; "file: error: message" for line 0.
   std::string format(const Diagnostic& d) const;
+  // Every diagnostic so formatted, one per line.
+  std::string format_all() const;
 
   static constexpr std::string_view kEndOfLine{"\n"};
 

@@ -100,11 +100,9 @@ std::vector<TunnelConfig> tunnels_of(const config::Config& cfg) {
 
 std::shared_ptr<const config::Config> load(const std::string& name, const std::string& text) {
   config::LoadResult r = config::load_text(name, text);
-  if (!r.ok()) {
-    std::string all;
-    for (const auto& d : r.diagnostics.all()) all += r.diagnostics.format(d) + "\n";
-    throw std::runtime_error("configuration " + name + " does not load:\n" + all);
-  }
+  if (!r.ok())
+    throw std::runtime_error("configuration " + name + " does not load:\n" +
+                             r.diagnostics.format_all());
   return r.config;
 }
 

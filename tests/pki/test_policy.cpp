@@ -30,11 +30,7 @@ constexpr const char* kR1 =
 
 std::shared_ptr<const config::Config> load() {
   config::LoadResult r = config::load_text("r1.cfg", kR1);
-  if (!r.ok()) {
-    std::string all;
-    for (const config::Diagnostic& d : r.diagnostics.all()) all += r.diagnostics.format(d) + "\n";
-    throw std::runtime_error(all);
-  }
+  if (!r.ok()) throw std::runtime_error(r.diagnostics.format_all());
   return r.config;
 }
 
