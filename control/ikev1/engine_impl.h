@@ -220,7 +220,8 @@ class Engine::Impl {
   IdPayload own_id(const IsakmpSa& sa) const;
   std::vector<pki::Trustpoint> validation_list(const IsakmpSa& sa) const;
   void phase1_complete(IsakmpSa& sa);
-  Parsed<Message> open_mm(IsakmpSa& sa, const Message& m);
+  // MM5/MM6 (`which`) decrypted; nullopt, counted and logged, when it does not.
+  std::optional<Message> open_mm(IsakmpSa& sa, const Message& m, const char* which);
 
   // --- quick_mode.cpp
   void start_quick_mode(IsakmpSa& sa, uint32_t tunnel, uint32_t replaces);

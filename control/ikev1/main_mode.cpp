@@ -674,9 +674,13 @@ std::vector<pki::Trustpoint> Engine::Impl::validation_list(const IsakmpSa& sa) c
   return out;
 }
 
-Parsed<Message> Engine::Impl::open_mm(IsakmpSa& sa, const Message& m) {
-  if (!m.header.encrypted()) return Rejection{"not encrypted", std::nullopt};
-  return open(m, sa.suite.cipher, sa.keys.enc_key, sa.iv);
+std::optional<Message> Engine::Impl::open_mm(IsakmpSa& sa, const Message& m, const char* which) {
+  Parsed<Message> opened = m.header.encrypted() ? open(m, sa.suite.cipher, sa.keys.enc_key, sa.iv)
+                                                : Parsed<Message>(Rejection{"not encrypted", std::nullopt});
+  if (opened) return opened.take();
+  ++counters_.rx_bad_hash;
+  debug(&sa, std::string(" ") + which + " does not decrypt: " + opened.error());
+  return std::nullopt;
 }
 
 bool Engine::Impl::verify_auth(IsakmpSa& sa, const Message& m) {
@@ -781,12 +785,8 @@ bool Engine::Impl::verify_auth(IsakmpSa& sa, const Message& m) {
 // ---------------------------------------------------- responder: MM5, MM6
 
 void Engine::Impl::mm_responder_5(IsakmpSa& sa, const Message& m) {
-  auto opened = open_mm(sa, m);
-  if (!opened) {
-    ++counters_.rx_bad_hash;
-    debug(&sa, " MM5 does not decrypt: " + opened.error());
-    return;
-  }
+  auto opened = open_mm(sa, m, "MM5");
+  if (!opened) return;
   debug(&sa, "Input = IKE_MSG_FROM_PEER, IKE_MM_EXCH");
   set_state(sa, P1State::kRMm5);
   if (!verify_auth(sa, *opened)) return;  // IOS answers nothing; MM4 keeps being retransmitted
@@ -852,12 +852,8 @@ bool Engine::Impl::choose_within_profile(IsakmpSa& sa, std::vector<Bytes> crs) {
 // --------------------------------------------------------- initiator: MM6
 
 void Engine::Impl::mm_initiator_6(IsakmpSa& sa, const Message& m) {
-  auto opened = open_mm(sa, m);
-  if (!opened) {
-    ++counters_.rx_bad_hash;
-    debug(&sa, " MM6 does not decrypt: " + opened.error());
-    return;
-  }
+  auto opened = open_mm(sa, m, "MM6");
+  if (!opened) return;
   set_state(sa, P1State::kIMm6);
   if (!verify_auth(sa, *opened)) {
     fail(sa, "peer authentication failed");
